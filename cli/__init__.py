@@ -1,0 +1,52 @@
+"""Headless command line: one module per subcommand, each exposing ``register(subparsers)``.
+
+The command line drives only ``core`` (never Qt), which is how the engine is tested and
+benchmarked end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from core.errors import AppError
+
+# subcommand name -> module in this package defining register(subparsers)
+COMMANDS: dict[str, str] = {
+    "baseline": "cli.baseline_cmd",
+}
+
+
+def is_subcommand(word: str) -> bool:
+    return word in COMMANDS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Model Monitor Desktop. Without a subcommand, opens the desktop app "
+                    "(options: --workspace DIR, --demo).",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMANDS.values():
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def run_cli(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.handler(args) or 0)
+    except AppError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Reading and writing the files SageMaker Model Monitor reads and writes."""

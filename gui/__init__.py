@@ -1,0 +1,1 @@
+"""The desktop front end: PySide6 + pyqtgraph over the Qt-free ``core``."""

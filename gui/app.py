@@ -1,0 +1,54 @@
+"""Builds the application: logging, QApplication, job runner, main window (run by ``main.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+# pyqtgraph picks whichever binding is importable first; pin ours before it is imported.
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Model Monitor Desktop"
+ORG_NAME = "ModelMonitorDesktop"
+
+
+def parse_gui_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", add_help=False)
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="workspace folder to open (default: the last one used)")
+    parser.add_argument("--demo", action="store_true",
+                        help="create the demo workspace in --workspace if it is empty")
+    return parser.parse_known_args(argv)[0]
+
+
+def run_gui(argv: list[str]) -> int:
+    args = parse_gui_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gui.errors import install_excepthook
+    from gui.jobs import JobRunner
+    from gui.main_window import MainWindow
+    from gui.resources import app_icon
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setWindowIcon(app_icon())
+    install_excepthook()
+    runner = JobRunner()
+    window = MainWindow(runner, workspace=args.workspace, demo=args.demo)
+    window.show()
+    # Let Ctrl-C in the terminal close the app: Python only sees signals between Qt events.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    idle = QTimer()
+    idle.start(250)
+    idle.timeout.connect(lambda: None)
+    return app.exec()

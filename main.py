@@ -1,0 +1,26 @@
+"""Model Monitor Desktop: the composition root and the command line.
+
+No arguments (or only GUI options) opens the desktop app; a subcommand runs a core operation
+headless (``python main.py --help`` lists them).
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from cli import is_subcommand
+
+    if argv and is_subcommand(argv[0]) or any(a in ("-h", "--help") for a in argv[:1]):
+        from cli import run_cli
+
+        return run_cli(argv)
+    from gui.app import run_gui
+
+    return run_gui(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
