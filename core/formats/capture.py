@@ -1,0 +1,121 @@
+"""SageMaker data-capture records (``eventVersion`` "0") and the capture folder layout.
+
+One record per JSON Lines line, keys in the order real files use; files live under
+``{root}/{endpoint}/{variant}/yyyy/mm/dd/HH/{MM}-{SS}-{mmm}-{uuid4}.jsonl`` (UTC).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+DEFAULT_CSV_CONTENT_TYPES = ("text/csv",)
+DEFAULT_JSON_CONTENT_TYPES = ("application/json",)
+DEFAULT_VARIANT = "AllTraffic"
+EVENT_VERSION = "0"
+
+
+def media_type(content_type: str) -> str:
+    """``"text/csv; charset=utf-8"`` -> ``"text/csv"``: the part capture lists are matched on."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def capture_payload(body: bytes | str, content_type: str, mode: str, *,
+                    csv_content_types=DEFAULT_CSV_CONTENT_TYPES,
+                    json_content_types=DEFAULT_JSON_CONTENT_TYPES) -> dict:
+    """One ``endpointInput``/``endpointOutput`` object.
+
+    The payload is kept as text when its media type is in the CSV or JSON list (and it is
+    UTF-8), otherwise base64 of the raw bytes, as SageMaker documents.
+    """
+    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    kind = media_type(content_type)
+    encoding = ("CSV" if kind in {media_type(t) for t in csv_content_types}
+                else "JSON" if kind in {media_type(t) for t in json_content_types} else "BASE64")
+    if encoding != "BASE64":
+        try:
+            data = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "BASE64"
+    if encoding == "BASE64":
+        data = base64.b64encode(raw).decode("ascii")
+    return {"observedContentType": content_type, "mode": mode, "data": data, "encoding": encoding}
+
+
+def capture_record(input_body: bytes | str | None, input_content_type: str,
+                   output_body: bytes | str | None, output_content_type: str, *,
+                   inference_time: datetime, event_id: str | None = None,
+                   inference_id: str | None = None, custom_attributes: str | None = None,
+                   csv_content_types=DEFAULT_CSV_CONTENT_TYPES,
+                   json_content_types=DEFAULT_JSON_CONTENT_TYPES) -> dict:
+    """Build one capture record exactly as SageMaker writes it.
+
+    Args:
+        input_body: the request payload, or None when input capture is off.
+        input_content_type: the request's Content-Type exactly as seen.
+        output_body: the response payload, or None when output capture is off.
+        output_content_type: the response's Content-Type exactly as sent.
+        inference_time: when the request arrived (any timezone; written as UTC seconds).
+        event_id: a UUID string; a fresh uuid4 when None.
+        inference_id: the caller's ``InferenceId``; the key is omitted when None.
+        custom_attributes: the caller's ``CustomAttributes`` header; omitted when None.
+        csv_content_types: media types captured as CSV text.
+        json_content_types: media types captured as JSON text.
+
+    Returns:
+        A dict whose key order is ``captureData``, ``eventMetadata``, ``eventVersion``.
+    """
+    lists = {"csv_content_types": csv_content_types, "json_content_types": json_content_types}
+    capture_data = {}
+    if input_body is not None:
+        capture_data["endpointInput"] = capture_payload(input_body, input_content_type, "INPUT",
+                                                        **lists)
+    if output_body is not None:
+        capture_data["endpointOutput"] = capture_payload(output_body, output_content_type,
+                                                         "OUTPUT", **lists)
+    metadata = {"eventId": event_id or str(uuid.uuid4())}
+    if inference_id is not None:
+        metadata["inferenceId"] = inference_id
+    metadata["inferenceTime"] = format_inference_time(inference_time)
+    if custom_attributes is not None:
+        metadata["customAttributes"] = custom_attributes
+    return {"captureData": capture_data, "eventMetadata": metadata, "eventVersion": EVENT_VERSION}
+
+
+def encode_record(record: dict) -> bytes:
+    """One JSON Lines line (compact, UTF-8, ending in a newline) for ``record``."""
+    return (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def format_inference_time(when: datetime) -> str:
+    """UTC, second precision, ``Z`` suffix: ``2021-08-11T17:05:04Z``. Naive times are UTC."""
+    return _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_inference_time(text: str) -> datetime:
+    """The inverse of :func:`format_inference_time` (also accepts fractional seconds)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def hour_folder(root: str | Path, endpoint: str, variant: str, when: datetime) -> Path:
+    """``{root}/{endpoint}/{variant}/yyyy/mm/dd/HH`` for the UTC hour of ``when``."""
+    t = _utc(when)
+    return Path(root, endpoint, variant, f"{t:%Y}", f"{t:%m}", f"{t:%d}", f"{t:%H}")
+
+
+def capture_file_path(root: str | Path, endpoint: str, variant: str, when: datetime,
+                      file_id: str | None = None) -> Path:
+    """Where SageMaker would put a capture file whose first record arrived at ``when``.
+
+    The name is ``{MM}-{SS}-{mmm}-{uuid4}.jsonl`` (minute, second, millisecond, UTC).
+    """
+    t = _utc(when)
+    name = f"{t:%M}-{t:%S}-{t.microsecond // 1000:03d}-{file_id or uuid.uuid4()}.jsonl"
+    return hour_folder(root, endpoint, variant, t) / name
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
