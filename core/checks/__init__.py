@@ -1,0 +1,1 @@
+"""Constraint suggestion, constraint evaluation and drift distances."""

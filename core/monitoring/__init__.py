@@ -1,0 +1,1 @@
+"""Monitoring executions: capture reading, record preprocessing, runs, schedules and metrics."""
