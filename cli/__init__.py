@@ -16,6 +16,12 @@ from core.errors import AppError
 # subcommand name -> module in this package defining register(subparsers)
 COMMANDS: dict[str, str] = {
     "baseline": "cli.baseline_cmd",
+    "serve": "cli.serve_cmd",
+    "deploy": "cli.endpoint_cmds",
+    "undeploy": "cli.endpoint_cmds",
+    "endpoints": "cli.endpoint_cmds",
+    "traffic": "cli.traffic_cmd",
+    "demo": "cli.demo_cmd",
 }
 
 

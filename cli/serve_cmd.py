@@ -1,0 +1,74 @@
+"""``main.py serve``: run one endpoint server in this process (what ``deploy`` starts)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+
+from core.errors import AppError
+from core.serving.config import CaptureConfig
+from core.serving.process import run_endpoint
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="serve a model over HTTP with data capture (runs until stopped)",
+        description="Serve an XGBoost model on 127.0.0.1 with SageMaker's /ping, /invocations "
+                    "and /endpoints/NAME/invocations routes. SIGTERM or Ctrl-C stops it "
+                    "gracefully (every captured record is written first).")
+    parser.add_argument("--name", required=True, help="endpoint name")
+    parser.add_argument("--model", required=True, help="model.tar.gz or an XGBoost model file")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
+    parser.add_argument("--variant", default="AllTraffic", help="production variant name")
+    parser.add_argument("--capture-dest", help="capture folder; turns data capture on")
+    parser.add_argument("--sampling", type=float, default=100.0,
+                        help="percentage of requests to capture (default 100)")
+    parser.add_argument("--capture", default="input,output",
+                        help="what to capture: input, output or input,output")
+    parser.add_argument("--capture-config", help="a CaptureConfig as JSON (overrides the above)")
+    parser.add_argument("--port-file", help="write the bound port here once listening")
+    parser.add_argument("--log-level", default="INFO")
+    parser.set_defaults(handler=run)
+
+
+def capture_from_args(args) -> CaptureConfig:
+    if args.capture_config:
+        return CaptureConfig.from_dict(json.loads(args.capture_config))
+    modes = {m.strip().lower() for m in args.capture.split(",")}
+    return CaptureConfig(enable=bool(args.capture_dest), sampling_percentage=args.sampling,
+                         capture_input="input" in modes, capture_output="output" in modes,
+                         destination=args.capture_dest or "")
+
+
+def run(args) -> int:
+    # This process is the server: it owns its logging (to the deployer's log file).
+    logging.basicConfig(level=args.log_level.upper(), force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_endpoint(args.name, args.model, capture_from_args(args), stop=stop, port=args.port,
+                 host=args.host, variant=args.variant, port_file=args.port_file)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cli.serve_cmd ...`` = ``python main.py serve ...`` without loading the other
+    subcommands, so an endpoint process starts faster and holds less memory."""
+    parser = argparse.ArgumentParser(prog="main.py")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return run(args)
+    except AppError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Local model endpoints: model artifacts, the HTTP server process, data capture, lifecycle."""

@@ -1,0 +1,241 @@
+"""Deploy, watch and stop local endpoints; the workspace remembers them across app restarts.
+
+An endpoint is a ``main.py serve`` process in its own session, so it outlives a busy or closed
+GUI. Status follows SageMaker's words: Creating, InService, Failed, Deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from core.errors import AppError, ValidationError
+from core.progress import CancelToken, Progress, ProgressFn, no_progress
+from core.serving.config import CaptureConfig
+from core.serving.server import ENDPOINT_HEADER
+from core.workspace import EndpointRecord, Workspace
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CaptureConfig", "DeploymentError", "deploy_local", "undeploy", "refresh_endpoints",
+           "validate_endpoint_name", "endpoint_folder", "ping"]
+
+CREATING, IN_SERVICE, FAILED, DELETED = "Creating", "InService", "Failed", "Deleted"
+_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_children: dict[int, subprocess.Popen] = {}  # servers this process started, reaped on exit
+
+
+class DeploymentError(AppError):
+    """An endpoint could not be started or stopped."""
+
+
+def validate_endpoint_name(name: str) -> str:
+    """SageMaker's rule: 1-63 letters, digits and hyphens, not starting or ending in one."""
+    if not (1 <= len(name) <= 63 and _NAME.match(name)):
+        raise ValidationError(
+            f"Endpoint name {name!r} is not valid: use 1 to 63 letters, digits and hyphens, "
+            f"starting and ending with a letter or digit.")
+    return name
+
+
+def endpoint_folder(workspace: Workspace, name: str) -> Path:
+    """Where an endpoint's server log and port file live."""
+    return Path(workspace.root) / "endpoints" / name
+
+
+def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
+                 capture: CaptureConfig, port: int | None = None, *,
+                 variant: str = "AllTraffic", timeout: float = 60.0,
+                 progress: ProgressFn = no_progress,
+                 cancel: CancelToken | None = None) -> EndpointRecord:
+    """Start a local endpoint process and wait until ``/ping`` answers.
+
+    Args:
+        workspace: where the endpoint is remembered; capture defaults to its ``capture/``.
+        name: endpoint name (SageMaker's rules).
+        model_path: ``model.tar.gz`` holding ``xgboost-model``, or a plain model file.
+        capture: data capture settings; an empty destination means the workspace's.
+        port: the port to listen on; None picks a free one.
+        variant: production variant name.
+        timeout: seconds to wait for the server to answer ``/ping``.
+
+    Returns:
+        The InService record.
+
+    Raises:
+        DeploymentError: the server did not come up (its log is in the message);
+            the record is left Failed with the reason.
+    """
+    validate_endpoint_name(name)
+    model_path = Path(model_path).resolve()
+    if not model_path.is_file():
+        raise ValidationError(f"Model artifact {model_path} does not exist.")
+    if not capture.destination:
+        capture = CaptureConfig.from_dict({**capture.to_dict(),
+                                           "destination": str(workspace.capture_dir)})
+    capture.validate()
+    existing = workspace.get_endpoint(name)
+    if existing and existing.status in (CREATING, IN_SERVICE) and _alive(existing.pid):
+        raise ValidationError(f"Endpoint {name} is already running at {existing.url}.")
+    folder = endpoint_folder(workspace, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    port_file = folder / "server.port"
+    port_file.unlink(missing_ok=True)
+    workspace.upsert_endpoint(EndpointRecord(
+        name=name, backend="local", status=CREATING, model_path=str(model_path), variant=variant,
+        capture_config=capture.to_dict(), port=port, created_at=getattr(existing, "created_at",
+                                                                        None)))
+    progress(Progress(0, 3, f"Starting {name}"))
+    proc = _spawn(name, model_path, capture, port or 0, variant, port_file, folder / "server.log")
+    workspace.update_endpoint(name, pid=proc.pid)
+    try:
+        bound = _wait_ready(proc, name, port_file, timeout, progress, cancel)
+    except BaseException as error:
+        _terminate(proc.pid, grace=5.0)
+        reason = str(error) if isinstance(error, AppError) else repr(error)
+        workspace.update_endpoint(name, status=FAILED, failure_reason=reason, pid=None)
+        if isinstance(error, DeploymentError):
+            raise DeploymentError(f"{reason}\n{_log_tail(folder / 'server.log')}") from None
+        raise
+    url = f"http://127.0.0.1:{bound}"
+    workspace.update_endpoint(name, status=IN_SERVICE, port=bound, url=url, failure_reason="")
+    progress(Progress(3, 3, f"{name} is InService at {url}"))
+    log.info("endpoint %s InService at %s (pid %d)", name, url, proc.pid)
+    return workspace.get_endpoint(name)
+
+
+def _spawn(name: str, model_path: Path, capture: CaptureConfig, port: int, variant: str,
+           port_file: Path, log_path: Path) -> subprocess.Popen:
+    if getattr(sys, "frozen", False):  # a packaged app runs its own executable
+        command = [sys.executable, "serve"]
+    else:  # the same as ``main.py serve`` without importing the other subcommands
+        command = [sys.executable, "-m", "cli.serve_cmd"]
+    command += ["--name", name, "--model", str(model_path), "--port", str(port),
+                "--variant", variant, "--capture-config", json.dumps(capture.to_dict()),
+                "--port-file", str(port_file)]
+    with open(log_path, "ab") as log_file:
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                cwd=str(_PROJECT_ROOT))
+    _children[proc.pid] = proc
+    return proc
+
+
+def _wait_ready(proc: subprocess.Popen, name: str, port_file: Path, timeout: float,
+                progress: ProgressFn, cancel: CancelToken | None) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        if proc.poll() is not None:
+            raise DeploymentError(f"The server for {name} exited with code {proc.returncode} "
+                                  f"before it was ready.")
+        if port_file.exists():
+            port = int(port_file.read_text())
+            progress(Progress(2, 3, f"Waiting for {name} to answer /ping"))
+            if ping(f"http://127.0.0.1:{port}", name):
+                return port
+        time.sleep(0.05)
+    raise DeploymentError(f"The server for {name} did not answer /ping within {timeout:g} s.")
+
+
+def ping(url: str, name: str | None = None, timeout: float = 2.0) -> bool:
+    """True if ``GET {url}/ping`` answers 200 (from the endpoint called ``name``, if given)."""
+    try:
+        with urllib.request.urlopen(f"{url}/ping", timeout=timeout) as response:
+            return response.status == 200 and (name is None or
+                                               response.headers.get(ENDPOINT_HEADER) == name)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def undeploy(workspace: Workspace, name: str, *, timeout: float = 30.0) -> EndpointRecord:
+    """Stop an endpoint gracefully (its capture is flushed) and mark it Deleted."""
+    record = workspace.get_endpoint(name)
+    if record is None:
+        raise ValidationError(f"There is no endpoint called {name}.")
+    if record.backend == "local" and _is_our_server(record.pid, name):
+        _terminate(record.pid, grace=timeout)
+    workspace.update_endpoint(name, status=DELETED, pid=None)
+    return workspace.get_endpoint(name)
+
+
+def refresh_endpoints(workspace: Workspace) -> list[EndpointRecord]:
+    """Check every live local endpoint: a dead or silent server is marked Failed."""
+    for record in workspace.list_endpoints():
+        if record.backend != "local" or record.status not in (CREATING, IN_SERVICE):
+            continue
+        running = _is_our_server(record.pid, record.name)
+        if record.status == CREATING and running:
+            continue  # still starting, perhaps in another process
+        if not running:
+            reason = f"The server process ({record.pid}) is no longer running."
+        elif not ping(record.url, record.name):
+            reason = f"The server at {record.url} does not answer /ping."
+        else:
+            continue
+        workspace.update_endpoint(record.name, status=FAILED, failure_reason=reason)
+    return workspace.list_endpoints()
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_our_server(pid: int | None, name: str) -> bool:
+    """Alive and really this endpoint's server (a pid can be reused after a reboot)."""
+    if not _alive(pid):
+        return False
+    if pid in _children:
+        return True
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return True  # no /proc here: trust the pid; /ping decides the status
+    return b"serve" in argv and name.encode() in argv
+
+
+def _terminate(pid: int, grace: float) -> None:
+    """SIGTERM the server's process group, then SIGKILL it if it has not exited in ``grace`` s."""
+    for signum, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pid, signum)
+        except (ProcessLookupError, PermissionError):
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.05)
+        if not _alive(pid):
+            break
+    child = _children.pop(pid, None)
+    if child is not None:
+        child.wait(timeout=5)
+
+
+def _log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+    except OSError:
+        return "(no server log)"
+    return f"Server log ({path}):\n" + "\n".join(text)

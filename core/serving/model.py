@@ -1,0 +1,104 @@
+"""Load an XGBoost model from a SageMaker ``model.tar.gz`` or a plain model file, and predict.
+
+``model.tar.gz`` must hold ``xgboost-model`` (as SageMaker's XGBoost container writes it); the
+model itself may be UBJ, JSON, or a pickled ``Booster`` (older containers pickled it).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import pickle
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import xgboost
+
+from core.errors import AppError
+
+log = logging.getLogger(__name__)
+
+MODEL_MEMBER = "xgboost-model"
+
+
+class ModelArtifactError(AppError):
+    """The model artifact cannot be read or is not an XGBoost model."""
+
+
+class Model:
+    """A loaded XGBoost booster that predicts float32 rows; safe to call from many threads."""
+
+    def __init__(self, booster: xgboost.Booster, source: str) -> None:
+        self.booster = booster
+        self.source = source
+        # One thread per request: the server parallelises across requests instead.
+        self.booster.set_param({"nthread": 1})
+        self.num_features = booster.num_features()
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        """Scores for a 2-D float array with ``num_features`` columns (NaN = missing)."""
+        return np.asarray(self.booster.inplace_predict(rows, validate_features=False))
+
+
+def load_model(path: str | Path) -> Model:
+    """Load ``model.tar.gz`` (holding ``xgboost-model``) or a plain XGBoost model file.
+
+    Raises:
+        ModelArtifactError: the file is missing, not a tarball with ``xgboost-model``, or
+            not a model the installed XGBoost can load.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelArtifactError(f"Model artifact {path} does not exist.")
+    raw = _read_tar_member(path) if tarfile.is_tarfile(path) else path.read_bytes()
+    return Model(_booster_from_bytes(raw, path), str(path))
+
+
+def _read_tar_member(path: Path) -> bytes:
+    try:
+        with tarfile.open(path, "r:*") as tar:
+            members = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
+            member = members.get(MODEL_MEMBER)
+            if member is None:
+                names = ", ".join(sorted(members)) or "nothing"
+                raise ModelArtifactError(
+                    f"{path} holds no '{MODEL_MEMBER}' file (it holds {names}); SageMaker "
+                    f"XGBoost artifacts keep the model in '{MODEL_MEMBER}'.")
+            return tar.extractfile(member).read()
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise ModelArtifactError(f"{path} is not a readable model.tar.gz: {error}") from error
+
+
+def _booster_from_bytes(raw: bytes, path: Path) -> xgboost.Booster:
+    if raw[:1] == b"\x80":  # pickle protocol 2+ header: older SageMaker containers pickled it
+        return _unpickle_booster(raw, path)
+    try:
+        return xgboost.Booster(model_file=bytearray(raw))
+    except xgboost.core.XGBoostError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "unknown error"
+        raise ModelArtifactError(
+            f"{path} is not an XGBoost model that XGBoost {xgboost.__version__} can load "
+            f"(UBJ, JSON or a pickled Booster): {first}") from error
+
+
+class _BoosterOnlyUnpickler(pickle.Unpickler):
+    """Refuse every class but the ones a pickled Booster needs, so no code runs on load."""
+
+    ALLOWED = {("xgboost.core", "Booster"), ("builtins", "bytearray")}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        return super().find_class(module, name)
+
+
+def _unpickle_booster(raw: bytes, path: Path) -> xgboost.Booster:
+    try:
+        booster = _BoosterOnlyUnpickler(io.BytesIO(raw)).load()
+    except Exception as error:  # any failure inside a foreign pickle is the artifact's fault
+        raise ModelArtifactError(
+            f"{path} is a pickle that is not a loadable XGBoost Booster: {error}") from error
+    if not isinstance(booster, xgboost.Booster):
+        raise ModelArtifactError(f"{path} is a pickle of {type(booster).__name__}, not a Booster.")
+    return booster

@@ -1,0 +1,54 @@
+"""Run one endpoint server in the current process until asked to stop (the ``serve`` command).
+
+The process reports readiness by writing its port to ``port_file`` (atomically) once the
+socket listens; a deployer waits for that file and then for ``GET /ping``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from core import atomic
+from core.serving.config import CaptureConfig
+from core.serving.model import load_model
+from core.serving.server import EndpointServer
+
+log = logging.getLogger(__name__)
+
+
+def run_endpoint(name: str, model_path: str | Path, capture: CaptureConfig, *,
+                 stop: threading.Event, port: int = 0, host: str = "127.0.0.1",
+                 variant: str = "AllTraffic", port_file: str | Path | None = None) -> int:
+    """Load the model, serve until ``stop`` is set, then stop gracefully.
+
+    Args:
+        name: the endpoint name (the runtime route and the capture folder use it).
+        model_path: ``model.tar.gz`` or a plain XGBoost model file.
+        capture: what to capture; validated here.
+        stop: set it (from a signal handler, say) to stop; in-flight requests finish and
+            every captured record is written before this returns.
+        port: 0 picks a free port.
+        host: the address to bind; loopback by default.
+        variant: the production variant name in capture paths and response headers.
+        port_file: where to write the bound port once listening.
+
+    Returns:
+        The number of capture records written.
+    """
+    capture.validate()
+    model = load_model(model_path)
+    server = EndpointServer(name, model, capture, variant=variant, host=host, port=port)
+    log.info("endpoint %s serving %s on %s (capture %s)", name, model_path, server.url,
+             f"{capture.sampling_percentage:g}% to {capture.destination}"
+             if capture.enable else "off")
+    server.start()
+    if port_file:
+        atomic.write_text(port_file, str(server.port))
+    stop.wait()
+    log.info("endpoint %s stopping", name)
+    server.stop()
+    written = server.writer.written if server.writer else 0
+    log.info("endpoint %s stopped; %d capture records written", name, written)
+    return written
