@@ -228,11 +228,13 @@ def drift_distance(entry: dict | None) -> float:
     return NAN
 
 
-def load_results(*paths: str | Path) -> ResultSet:
+def load_results(*paths: str | Path, baseline_statistics: str | Path | None = None,
+                 progress=None, cancel=None) -> ResultSet:
     """Read a results folder and/or single JSON files, telling documents apart by content.
 
     A folder's ``statistics.json`` is the latest statistics; a statistics file whose name says
-    "baseline" (or one found in a sibling ``baseline`` folder) is the baseline.
+    "baseline" is the baseline, unless ``baseline_statistics`` names it explicitly.
+    ``progress``/``cancel`` are accepted so the GUI's job runner can call this directly.
     """
     result = ResultSet(source=", ".join(str(p) for p in paths))
     files: list[Path] = []
@@ -246,6 +248,12 @@ def load_results(*paths: str | Path) -> ResultSet:
     recognised = False
     for path in files:
         recognised |= _classify(result, path)
+    if baseline_statistics:
+        doc = _read_json(Path(baseline_statistics))
+        if not (isinstance(doc, dict) and "features" in doc):
+            raise FormatError("This is not a statistics document.", path=str(baseline_statistics))
+        result.baseline_statistics = doc
+        recognised = True
     if not recognised:
         raise FormatError("No SageMaker monitoring documents (statistics, constraints or "
                           "constraint violations) were found.", path=result.source)
@@ -253,10 +261,7 @@ def load_results(*paths: str | Path) -> ResultSet:
 
 
 def _classify(result: ResultSet, path: Path) -> bool:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError(f"Cannot read JSON: {exc}", path=str(path)) from exc
+    doc = _read_json(path)
     if not isinstance(doc, dict):
         return False
     name = path.name.lower()
@@ -275,6 +280,13 @@ def _classify(result: ResultSet, path: Path) -> bool:
     else:
         return False
     return True
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(f"Cannot read JSON: {exc}", path=str(path)) from exc
 
 
 def _drift_map(doc: dict) -> dict[str, dict]:

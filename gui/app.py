@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "Model Monitor Desktop"
 ORG_NAME = "ModelMonitorDesktop"
+GC_INTERVAL_S = 1.0
 
 
 def parse_gui_args(argv: list[str]) -> argparse.Namespace:
@@ -43,6 +44,11 @@ def run_gui(argv: list[str]) -> int:
     app.setApplicationName(APP_NAME)
     app.setWindowIcon(app_icon())
     install_excepthook()
+    # Python's cyclic GC may run on a worker thread and free Qt objects there, which crashes;
+    # collect only on the GUI thread, on a timer.
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    collector = GarbageCollector(interval=GC_INTERVAL_S)
     runner = JobRunner()
     window = MainWindow(runner, workspace=args.workspace, demo=args.demo)
     window.show()
@@ -51,4 +57,7 @@ def run_gui(argv: list[str]) -> int:
     idle = QTimer()
     idle.start(250)
     idle.timeout.connect(lambda: None)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        collector.timer.stop()

@@ -24,12 +24,19 @@ _DEFAULTS: dict[str, Any] = {
 class Settings:
     """Typed access to the app's ``QSettings``; unknown keys raise ``KeyError``."""
 
-    def __init__(self, qsettings: QSettings | None = None) -> None:
-        self._qs = qsettings if qsettings is not None else QSettings()
+    def __init__(self, path: str | None = None) -> None:
+        # A QSettings per call, not one kept alive: a parentless QObject held by a widget could
+        # otherwise be garbage-collected on a worker thread, which Qt does not survive.
+        self._path = path
+
+    def _qs(self) -> QSettings:
+        if self._path:
+            return QSettings(self._path, QSettings.Format.IniFormat)
+        return QSettings()
 
     def value(self, key: str) -> Any:
         default = self._default(key)
-        raw = self._qs.value(key, default)
+        raw = self._qs().value(key, default)
         if raw is None:
             return default
         if isinstance(default, bool):
@@ -50,10 +57,10 @@ class Settings:
 
     def set_value(self, key: str, value: Any) -> None:
         self._default(key)
-        self._qs.setValue(key, value)
+        self._qs().setValue(key, value)
 
     def sync(self) -> None:
-        self._qs.sync()
+        self._qs().sync()
 
     @staticmethod
     def _default(key: str) -> Any:

@@ -1,0 +1,61 @@
+"""The main window: tabs in order, menu shortcuts, remembered tab and geometry, jobs in the
+status bar."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from gui.main_window import MainWindow
+from gui.settings import Settings
+
+
+def _window(qtbot, runner, **kwargs):
+    window = MainWindow(runner, **kwargs)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()  # shortcuts only reach the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    return window
+
+
+def test_tabs_and_keyboard_shortcuts_switch_tabs(qtbot, runner):
+    window = _window(qtbot, runner)
+    assert [window.tabs.tabText(i) for i in range(4)] == [
+        "Deployment", "Live traffic", "Baselines", "Executions"]
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.executions_tab, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.live_traffic_tab, timeout=2000)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&View"]
+    assert window.open_results_action.shortcut().toString() == "Ctrl+Shift+O"
+
+
+def test_last_tab_and_geometry_are_remembered(qtbot, runner):
+    window = _window(qtbot, runner)
+    window.tabs.setCurrentIndex(2)
+    window.resize(700, 500)  # within the offscreen screen
+    window.close()
+    assert Settings().value("window/tab") == 2
+    again = _window(qtbot, runner)
+    assert again.tabs.currentIndex() == 2
+    assert (again.width(), again.height()) == (700, 500)
+
+
+def test_status_bar_lists_running_jobs(qtbot, runner):
+    window = _window(qtbot, runner)
+    release = threading.Event()
+
+    def slow(*, progress, cancel):
+        release.wait(5)
+
+    runner.submit(slow, name="Slow thing")
+    qtbot.waitUntil(lambda: "Slow thing" in window.jobs_label.text(), timeout=2000)
+    assert window.busy.isVisible()
+    release.set()
+    qtbot.waitUntil(lambda: window.jobs_label.text() == "", timeout=5000)
+    qtbot.waitUntil(lambda: not window.busy.isVisible(), timeout=2000)
