@@ -1,15 +1,55 @@
-"""The deployment tab: deploy a model artifact to an endpoint with data capture."""
+"""The deployment tab: deploy a model artifact to an endpoint with data capture, undeploy, and
+the list of endpoints. Talks to ``core.serving.lifecycle`` through the job runner."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from pathlib import Path
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from core.errors import AppError, ValidationError
+from core.serving.config import CaptureConfig
+from core.serving.lifecycle import deploy_local, refresh_endpoints, undeploy, validate_endpoint_name
+from gui.adapters import quick
+from gui.errors import show_error
 from gui.jobs import JobRunner
 from gui.settings import Settings
+from gui.widgets.job_progress import JobProgress
+from gui.widgets.record_table import Column, RecordFilterProxy, RecordTableModel
+from gui.widgets.status_banner import StatusBanner
+
+STATUS_COLOURS = {"InService": "#dff3df", "Creating": "#e8f1fb", "Failed": "#fde8e8"}
+
+
+def _capture_text(rec) -> str:
+    cap = rec.capture_config or {}
+    if not cap.get("enable"):
+        return "off"
+    modes = "+".join(m for m, k in (("request", "capture_input"), ("response", "capture_output"))
+                     if cap.get(k, True))
+    return f"{cap.get('sampling_percentage', 100):g}% {modes}"
+
+
+COLUMNS = (
+    Column("endpoint", lambda r: r.name),
+    Column("status", lambda r: r.status, background=lambda r: STATUS_COLOURS.get(r.status),
+           tooltip=lambda r: r.failure_reason or None),
+    Column("backend", lambda r: r.backend),
+    Column("url", lambda r: r.url),
+    Column("capture", _capture_text, tooltip=lambda r: (r.capture_config or {}).get("destination")),
+    Column("model", lambda r: Path(r.model_path).name if r.model_path else "",
+           tooltip=lambda r: r.model_path or None),
+    Column("updated", lambda r: r.updated_at, fmt=lambda v: v.strftime("%Y-%m-%d %H:%M:%S")
+           if v else ""),
+)
 
 
 class DeploymentTab(QWidget):
+    """Deploy / undeploy endpoints of the open workspace."""
+
     endpoints_changed = Signal()
 
     def __init__(self, runner: JobRunner, settings: Settings | None = None,
@@ -17,15 +57,220 @@ class DeploymentTab(QWidget):
         super().__init__(parent)
         self._runner = runner
         self._workspace = None
+        self._build_ui()
+        self._connect_signals()
+        self._on_capture_toggled(self.capture_enabled.isChecked())
+
+    def _build_ui(self) -> None:
+        self.banner = StatusBanner()
+        self.model_edit = QLineEdit()
+        self.model_edit.setPlaceholderText("model.tar.gz (XGBoost) or a model file")
+        self.browse_model = QPushButton("Browse…")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. churn-xgb")
+        self.name_hint = QLabel()
+        self.backend = QComboBox()
+        self.backend.addItem("Local", "local")
+        self.capture_enabled = QCheckBox("Capture requests and responses")
+        self.capture_enabled.setChecked(True)
+        self.sampling = QDoubleSpinBox()
+        self.sampling.setRange(0.0, 100.0)
+        self.sampling.setValue(100.0)
+        self.sampling.setSuffix(" %")
+        self.capture_input = QCheckBox("Request")
+        self.capture_input.setChecked(True)
+        self.capture_output = QCheckBox("Response")
+        self.capture_output.setChecked(True)
+        self.destination = QLineEdit()
+        self.destination.setPlaceholderText("the workspace's capture/ folder")
+        self.deploy_button = QPushButton("Deploy")
+        self.deploy_button.setShortcut("Ctrl+D")
+        self.deploy_button.setToolTip("Deploy the model to the endpoint (Ctrl+D)")
+        self.progress = JobProgress()
+        form = QFormLayout()
+        form.addRow("Model artifact:", self._row(self.model_edit, self.browse_model))
+        form.addRow("Endpoint name:", self._row(self.name_edit, self.name_hint))
+        form.addRow("Backend:", self.backend)
+        form.addRow("Data capture:", self._row(self.capture_enabled, QLabel("sampling"),
+                                               self.sampling, self.capture_input,
+                                               self.capture_output))
+        form.addRow("Capture destination:", self.destination)
+        form.addRow("", self._row(self.deploy_button, self.progress))
+        new_box = QGroupBox("Deploy a model")
+        new_box.setLayout(form)
+        self.model = RecordTableModel(COLUMNS, self)
+        self.proxy = RecordFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.undeploy_button = QPushButton("Undeploy")
+        self.undeploy_button.setEnabled(False)
+        self.refresh_button = QPushButton("Refresh")
+        list_box = QGroupBox("Endpoints")
+        list_layout = QVBoxLayout(list_box)
+        list_layout.addWidget(self.table, 1)
+        list_layout.addWidget(self._row(self.undeploy_button, self.refresh_button,
+                                        stretch_first=False))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Deploy a model artifact to an endpoint with data capture."))
-        layout.addStretch(1)
+        layout.addWidget(self.banner)
+        layout.addWidget(new_box)
+        layout.addWidget(list_box, 1)
+
+    @staticmethod
+    def _row(*widgets, stretch_first: bool = True) -> QWidget:
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        for i, w in enumerate(widgets):
+            row.addWidget(w, 1 if (i == 0 and stretch_first) else 0)
+        if not stretch_first:
+            row.addStretch(1)
+        return holder
+
+    def _connect_signals(self) -> None:
+        self.browse_model.clicked.connect(self._on_browse_model_clicked)
+        self.name_edit.textChanged.connect(self._on_name_edit_changed)
+        self.capture_enabled.toggled.connect(self._on_capture_toggled)
+        self.deploy_button.clicked.connect(self._on_deploy_clicked)
+        self.undeploy_button.clicked.connect(self._on_undeploy_clicked)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
 
     def set_workspace(self, workspace) -> None:
         self._workspace = workspace
+        self.refresh()
 
     def refresh(self) -> None:
-        pass
+        """Re-check the endpoints' servers and reload the list."""
+        if self._workspace is not None:
+            self._runner.submit(quick(refresh_endpoints), self._workspace,
+                                on_done=self._on_endpoints_loaded, on_error=self._on_job_failed,
+                                name="Refresh endpoints")
 
     def shutdown(self) -> None:
-        pass
+        """Endpoints are separate processes and keep serving after the app closes."""
+
+    def capture_config(self) -> CaptureConfig:
+        return CaptureConfig(enable=self.capture_enabled.isChecked(),
+                             sampling_percentage=self.sampling.value(),
+                             capture_input=self.capture_input.isChecked(),
+                             capture_output=self.capture_output.isChecked(),
+                             destination=self.destination.text().strip())
+
+    def selected_endpoint(self):
+        rows = self.table.selectionModel().selectedRows()
+        return self.proxy.record_at(rows[0].row()) if rows else None
+
+    def _on_endpoints_loaded(self, records) -> None:
+        selected = self.selected_endpoint()
+        self.model.set_rows(records)
+        if selected is not None:
+            for row in range(self.proxy.rowCount()):
+                if self.proxy.record_at(row).name == selected.name:
+                    self.table.selectRow(row)
+
+    def _on_browse_model_clicked(self) -> None:
+        start = str(self._workspace.models_dir) if self._workspace else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Model artifact", start,
+                                              "Model artifacts (*.tar.gz *.json *.ubj *.bin);;"
+                                              "All files (*)")
+        if path:
+            self.model_edit.setText(path)
+
+    def _on_name_edit_changed(self, text: str) -> None:
+        try:
+            validate_endpoint_name(text)
+            self.name_hint.setText("✓")
+            self.name_hint.setToolTip("")
+        except ValidationError as error:
+            self.name_hint.setText("invalid name" if text else "")
+            self.name_hint.setToolTip(str(error))
+
+    def _on_capture_toggled(self, on: bool) -> None:
+        for widget in (self.sampling, self.capture_input, self.capture_output, self.destination):
+            widget.setEnabled(on)
+
+    def _on_table_selection_changed(self, *_args) -> None:
+        record = self.selected_endpoint()
+        self.undeploy_button.setEnabled(record is not None and record.status in
+                                        ("InService", "Creating"))
+        if record is None:
+            return
+        self.name_edit.setText(record.name)
+        self.model_edit.setText(record.model_path)
+        cap = CaptureConfig.from_dict(record.capture_config)
+        self.capture_enabled.setChecked(cap.enable)
+        self.sampling.setValue(cap.sampling_percentage)
+        self.capture_input.setChecked(cap.capture_input)
+        self.capture_output.setChecked(cap.capture_output)
+        self.destination.setText(cap.destination)
+
+    def _on_deploy_clicked(self) -> None:
+        self.banner.clear()
+        if self._workspace is None:
+            self.banner.show_warning("Open a workspace first (File > Open workspace).")
+            return
+        if self.progress.busy:
+            return
+        name, model_path = self.name_edit.text().strip(), self.model_edit.text().strip()
+        try:
+            validate_endpoint_name(name)
+            if not model_path:
+                raise ValidationError("Choose a model artifact to deploy.")
+            capture = self.capture_config()
+        except AppError as error:
+            self.banner.show_error(str(error))
+            return
+        job = self._runner.submit(deploy_local, self._workspace, name, model_path, capture,
+                                  on_done=self._on_deployed, on_error=self._on_deploy_failed,
+                                  on_progress=self.progress.update,
+                                  on_cancelled=self._on_deploy_cancelled,
+                                  exclusive=True, name=f"Deploy {name}")
+        self.progress.track(job, f"Deploying {name}…")
+        self.deploy_button.setEnabled(False)
+        self.refresh()
+
+    def _on_deployed(self, record) -> None:
+        self._deploy_finished()
+        self.banner.show_info(f"{record.name} is {record.status} at {record.url}.")
+
+    def _on_deploy_cancelled(self) -> None:
+        self._deploy_finished()
+
+    def _deploy_finished(self) -> None:
+        self.progress.finish()
+        self.deploy_button.setEnabled(True)
+        self.refresh()
+        self.endpoints_changed.emit()
+
+    def _on_undeploy_clicked(self) -> None:
+        record = self.selected_endpoint()
+        if record is None or self._workspace is None:
+            return
+        self.banner.clear()
+        self.undeploy_button.setEnabled(False)
+        self._runner.submit(quick(undeploy), self._workspace, record.name,
+                            on_done=lambda rec: self._on_undeployed(rec),
+                            on_error=self._on_job_failed, exclusive=True,
+                            name=f"Undeploy {record.name}")
+
+    def _on_undeployed(self, record) -> None:
+        self.banner.show_info(f"{record.name} is {record.status}.")
+        self.refresh()
+        self.endpoints_changed.emit()
+
+    def _on_deploy_failed(self, error: BaseException) -> None:
+        self._deploy_finished()
+        self._on_job_failed(error)
+
+    def _on_job_failed(self, error: BaseException) -> None:
+        if isinstance(error, AppError):
+            self.banner.show_error(str(error))
+        else:
+            show_error(self, error)

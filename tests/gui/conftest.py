@@ -32,3 +32,34 @@ def collect_on_gui_thread():
     yield
     gc.collect()
     gc.enable()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo workspace, created once per test process (never modified: copy it)."""
+    from datetime import UTC, datetime
+
+    from core.demo import create_demo_workspace
+
+    folder = tmp_path_factory.mktemp("demo-template") / "ws"
+    create_demo_workspace(folder, now=datetime.now(UTC))
+    return folder
+
+
+@pytest.fixture
+def demo_folder(demo_template, tmp_path):
+    """A private copy of the demo workspace folder for one test."""
+    import shutil
+
+    folder = tmp_path / "ws"
+    shutil.copytree(demo_template, folder)
+    return folder
+
+
+@pytest.fixture
+def demo_workspace(demo_folder):
+    from core.workspace import Workspace
+
+    workspace = Workspace.open(demo_folder)
+    yield workspace
+    workspace.close()
