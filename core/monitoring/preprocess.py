@@ -1,0 +1,269 @@
+"""Running the user's record preprocessor and post-analytics scripts in a child process.
+
+A script can raise, hang or print anything without touching the app: it runs in a spawned
+process, its output goes to a log file, and it is killed when it makes no progress for the
+time limit. Failures come back as ``ScriptError`` carrying the script's own traceback.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from core.errors import AppError, Cancelled, InputError
+from core.progress import CancelToken, Progress, ProgressFn, no_progress
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 60.0
+PREPROCESS_EXCEPTION = ("There is an exception raised in preprocessor script. "
+                        "Please double check the preprocessor script.")
+PREPROCESS_MISSING = "Preprocess Handler not implemented correctly in customer script."
+POSTPROCESS_MISSING = ("PostProcess Handler not implemented correctly in customer analysis "
+                       "script.")
+_POLL_S = 0.05
+
+
+class ScriptError(AppError):
+    """A user script failed, returned something unusable, or ran past its time limit."""
+
+
+@dataclass(frozen=True)
+class PreprocessResult:
+    """Where the rows went (JSON Lines, one returned dict per line) and what was seen."""
+
+    rows_path: Path
+    records: int
+    rows: int
+    skipped: int
+
+
+def run_preprocessor(script: str | Path, capture_files: list[Path], *, work_dir: Path,
+                     start: datetime | None = None, end: datetime | None = None,
+                     timeout_s: float = DEFAULT_TIMEOUT_S, progress: ProgressFn = no_progress,
+                     cancel: CancelToken | None = None) -> PreprocessResult:
+    """Call ``preprocess_handler`` on every in-window capture record, in a child process.
+
+    Args:
+        script: the user's Python file defining ``preprocess_handler(inference_record[, logger])``.
+        capture_files: capture JSONL files (see ``capture_reader.find_capture_files``).
+        work_dir: a private folder for the rows file, the result and the script's log.
+        start: window start (inclusive), or None.
+        end: window end (exclusive), or None.
+        timeout_s: longest time one record (or loading the script) may take.
+
+    Raises:
+        ScriptError: the script is missing its handler, raised, returned a bad value or hung.
+        InputError: a capture file is unreadable.
+        Cancelled: ``cancel`` was set; the child is killed first.
+    """
+    rows_path = Path(work_dir) / "preprocessed.jsonl"
+    args = (str(script), [str(p) for p in capture_files], start, end, str(rows_path))
+    result = _run_child(_preprocess_child, args, Path(work_dir), "preprocess", timeout_s,
+                        progress, cancel)
+    return PreprocessResult(rows_path, result["records"], result["rows"], result["skipped"])
+
+
+def run_postprocessor(script: str | Path, *, work_dir: Path, env: dict[str, str] | None = None,
+                      timeout_s: float = DEFAULT_TIMEOUT_S,
+                      cancel: CancelToken | None = None) -> None:
+    """Call the script's ``postprocess_handler()`` once; its return value is ignored.
+
+    ``env`` is added to the child's environment (the container's variables, e.g.
+    ``output_path``), so the script can find the analysis outputs.
+    """
+    _run_child(_postprocess_child, (str(script), dict(env or {})), Path(work_dir), "postprocess",
+               timeout_s, no_progress, cancel)
+
+
+def _run_child(target, args: tuple, work_dir: Path, stem: str, timeout_s: float,
+               progress: ProgressFn, cancel: CancelToken | None) -> dict:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    result_path, log_path = work_dir / f"{stem}.result.json", work_dir / f"{stem}.log"
+    result_path.unlink(missing_ok=True)
+    context = multiprocessing.get_context("spawn")
+    beat = context.RawValue("q", 0)  # records finished; the child bumps it, we watch it move
+    process = context.Process(target=target, args=(*args, str(result_path), str(log_path), beat),
+                              name=f"user-{stem}")
+    process.start()
+    try:
+        _wait(process, beat, stem, timeout_s, progress, cancel)
+    finally:
+        if process.is_alive():
+            _kill(process)
+    if not result_path.exists():
+        raise ScriptError(f"The {stem} script's process ended unexpectedly (exit code "
+                          f"{process.exitcode}). See {log_path}.")
+    result = json.loads(result_path.read_text(encoding="utf-8"))
+    if result.get("input_error"):
+        raise InputError(result["input_error"])
+    if not result.get("ok"):
+        raise ScriptError(result["reason"])
+    return result
+
+
+def _wait(process, beat, stem: str, timeout_s: float, progress: ProgressFn,
+          cancel: CancelToken | None) -> None:
+    last_count, last_change = -1, time.monotonic()
+    while process.is_alive():
+        process.join(_POLL_S)
+        if cancel is not None and cancel.cancelled:
+            _kill(process)
+            raise Cancelled("Cancelled by the user.")
+        count = beat.value
+        if count != last_count:
+            last_count, last_change = count, time.monotonic()
+            progress(Progress(count, None, f"Running the {stem} script"))
+        elif time.monotonic() - last_change > timeout_s:
+            _kill(process)
+            where = f" on record {count + 1}" if stem == "preprocess" else ""
+            raise ScriptError(f"The {stem} script ran for more than {timeout_s:g} s{where} "
+                              "and was stopped.")
+
+
+def _kill(process) -> None:
+    """Kill the child and anything it started (it leads its own process group on POSIX)."""
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.join(5)
+
+
+def _preprocess_child(script, files, start, end, rows_path, result_path, log_path, beat):
+    from core.monitoring.capture_reader import iter_capture_records
+    from core.monitoring.records import CapturedData
+
+    logger = _child_setup(log_path, "preprocessor")
+    handler = _load_handler(script, "preprocess_handler", PREPROCESS_MISSING, result_path)
+    if handler is None:
+        return
+    pass_logger = "logger" in inspect.signature(handler).parameters
+    records = rows = skipped = 0
+    with open(rows_path, "w", encoding="utf-8") as out:
+        try:
+            for record, path, line in iter_capture_records([Path(f) for f in files],
+                                                           start=start, end=end):
+                if (record.get("eventMetadata") or {}).get("invocationSource") == \
+                        "ShadowExperiment":
+                    continue
+                records += 1
+                item = CapturedData(record)
+                try:
+                    value = handler(item, logger) if pass_logger else handler(item)
+                except Exception as error:  # the user's bug, reported with their traceback
+                    _fail(result_path, f"{PREPROCESS_EXCEPTION} (record at {path}, line {line})"
+                          f"\n{_user_traceback(error)}")
+                    return
+                if isinstance(value, list) and not value:
+                    skipped += 1
+                elif isinstance(value, dict) and value:
+                    out.write(json.dumps(value, default=_plain) + "\n")
+                    rows += 1
+                else:
+                    _fail(result_path, f"preprocess_handler returned {_short(value)} for the "
+                          f"record at {path}, line {line}; expected a non-empty flat dict, "
+                          "or [] to skip the record.")
+                    return
+                beat.value += 1
+        except InputError as error:
+            _write_result(result_path, {"ok": False, "input_error": str(error)})
+            return
+    _write_result(result_path, {"ok": True, "records": records, "rows": rows,
+                                "skipped": skipped})
+
+
+def _postprocess_child(script, env, result_path, log_path, beat):
+    _child_setup(log_path, "postprocessor")
+    os.environ.update(env)
+    handler = _load_handler(script, "postprocess_handler", POSTPROCESS_MISSING, result_path)
+    if handler is None:
+        return
+    try:
+        handler()
+    except Exception as error:
+        _fail(result_path, "There is an exception raised in the post-analytics processor "
+              f"script.\n{_user_traceback(error)}")
+        return
+    beat.value += 1
+    _write_result(result_path, {"ok": True})
+
+
+def _child_setup(log_path: str, name: str) -> logging.Logger:
+    if hasattr(os, "setsid"):
+        os.setsid()  # own process group, so a kill also reaches what the script started
+    log_file = open(log_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (lives on)
+    os.dup2(log_file.fileno(), 1)
+    os.dup2(log_file.fileno(), 2)
+    sys.stdout = sys.stderr = log_file
+    logger = logging.getLogger(name)
+    handler = logging.StreamHandler(log_file)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return logger
+
+
+def _load_handler(script: str, name: str, missing: str, result_path: str):
+    import importlib.util
+
+    path = Path(script)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec = importlib.util.spec_from_file_location(f"user_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except FileNotFoundError:
+        _fail(result_path, f"The script {script} does not exist.")
+        return None
+    except BaseException as error:  # SyntaxError, SystemExit, ImportError in the user's file
+        _fail(result_path, f"The script {script} cannot be loaded.\n{_user_traceback(error)}")
+        return None
+    handler = getattr(module, name, None)
+    if not callable(handler):
+        _fail(result_path, missing)
+        return None
+    return handler
+
+
+def _user_traceback(error: BaseException) -> str:
+    lines = traceback.format_exception(type(error), error, error.__traceback__)
+    # drop our own frames (the first entries after the header); the user's code follows them
+    frames = [ln for ln in lines if __file__ not in ln]
+    return "".join(frames).rstrip()
+
+
+def _fail(result_path: str, reason: str) -> None:
+    _write_result(result_path, {"ok": False, "reason": reason})
+
+
+def _write_result(result_path: str, result: dict) -> None:
+    tmp = f"{result_path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    os.replace(tmp, result_path)
+
+
+def _plain(value):
+    """numpy scalars and other number-likes a script may return, as plain JSON values."""
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
