@@ -213,7 +213,8 @@ def _is_our_server(pid: int | None, name: str) -> bool:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return True  # no /proc here: trust the pid; /ping decides the status
-    return b"serve" in argv and name.encode() in argv
+    serving = any(arg in (b"serve", b"cli.serve_cmd") for arg in argv)
+    return serving and name.encode() in argv
 
 
 def _terminate(pid: int, grace: float) -> None:

@@ -10,6 +10,7 @@ import io
 import logging
 import pickle
 import tarfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +52,18 @@ def load_model(path: str | Path) -> Model:
     path = Path(path)
     if not path.is_file():
         raise ModelArtifactError(f"Model artifact {path} does not exist.")
-    raw = _read_tar_member(path) if tarfile.is_tarfile(path) else path.read_bytes()
+    raw = _read_tar_member(path) if _looks_like_tar(path) else path.read_bytes()
     return Model(_booster_from_bytes(raw, path), str(path))
+
+
+def _looks_like_tar(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        if handle.read(2) == b"\x1f\x8b":  # gzip: only ever a model.tar.gz here
+            return True
+    try:
+        return tarfile.is_tarfile(path)
+    except (OSError, EOFError, tarfile.TarError):
+        return False
 
 
 def _read_tar_member(path: Path) -> bytes:
@@ -66,7 +77,7 @@ def _read_tar_member(path: Path) -> bytes:
                     f"{path} holds no '{MODEL_MEMBER}' file (it holds {names}); SageMaker "
                     f"XGBoost artifacts keep the model in '{MODEL_MEMBER}'.")
             return tar.extractfile(member).read()
-    except (tarfile.TarError, OSError, EOFError) as error:
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
         raise ModelArtifactError(f"{path} is not a readable model.tar.gz: {error}") from error
 
 

@@ -25,6 +25,7 @@ from core.serving.payload import RequestError, decode_rows, encode_predictions, 
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # SageMaker's InvokeEndpoint payload limit
+DISCARD_LIMIT_BYTES = 64 * 1024 * 1024  # larger refused bodies are not read: we hang up
 INFERENCE_ID_HEADER = "X-Amzn-SageMaker-Inference-Id"
 CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes"
 VARIANT_HEADER = "x-Amzn-Invoked-Production-Variant"
@@ -60,8 +61,8 @@ class EndpointServer(ThreadingHTTPServer):
 
     def start(self) -> EndpointServer:
         """Serve in a background thread (for in-process use); returns self."""
-        self._thread = threading.Thread(target=self.serve_forever, name=f"endpoint-{self.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name=f"endpoint-{self.name}", daemon=True)
         self._thread.start()
         return self
 
@@ -164,7 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             length = -1
         if length < 0 or length > MAX_PAYLOAD_BYTES:
-            self.close_connection = True  # the unread body makes the connection unusable
+            self._discard_body()  # so the client can read the answer instead of a reset
             self._send_error(413, "ValidationError",
                              f"Payload of {length} bytes exceeds the limit of "
                              f"{MAX_PAYLOAD_BYTES} bytes (6 MB).")
@@ -213,11 +214,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _discard_body(self) -> None:
+        """Read and drop the body; beyond a sane size, give up and close the connection."""
         try:
             length = int(self.headers.get("Content-Length", "0"))
         except ValueError:
             length = -1
-        if 0 <= length <= MAX_PAYLOAD_BYTES:
-            self.rfile.read(length)
-        else:
+        if not 0 <= length <= DISCARD_LIMIT_BYTES:
             self.close_connection = True
+            return
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 20))
+            if not chunk:
+                break
+            length -= len(chunk)
