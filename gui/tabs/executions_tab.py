@@ -1,25 +1,33 @@
 """The executions tab: schedules and their executions on the left; the selected execution's
 violations table, distributions and metric history on the right; "Open results…" for any
-SageMaker output. Talks to ``core.report`` and the workspace's schedules (through the runner)."""
+SageMaker output. Reads the workspace and ``core.report`` through the job runner."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from core.errors import AppError
 from core.report import ResultSet, load_results
+from gui.adapters import quick
 from gui.dialogs.open_results_dialog import OpenResultsDialog
+from gui.dialogs.schedule_dialog import ScheduleDialog
 from gui.errors import show_error
 from gui.jobs import JobRunner
 from gui.settings import Settings
+from gui.tabs.executions import loaders
+from gui.tabs.executions.history_view import HistoryView
 from gui.tabs.executions.report_view import ReportView
+from gui.tabs.executions.schedules_panel import SchedulesPanel
 from gui.widgets.status_banner import StatusBanner
 
 log = logging.getLogger(__name__)
+
+POLL_INTERVAL_MS = 2000  # executions list refresh while one is pending or running
+ACTIVE = ("Pending", "InProgress", "Stopping")
 
 
 class ExecutionsTab(QWidget):
@@ -33,6 +41,10 @@ class ExecutionsTab(QWidget):
         self._runner = runner
         self._settings = settings or Settings()
         self._workspace = None
+        self._overview = loaders.Overview([], [], [])
+        self._schedule = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_INTERVAL_MS)
         self._build_ui()
         self._connect_signals()
 
@@ -44,15 +56,15 @@ class ExecutionsTab(QWidget):
         top = QHBoxLayout()
         top.addStretch(1)
         top.addWidget(self.open_results_button)
-        self.left = QWidget()
-        self.left_layout = QVBoxLayout(self.left)
-        self.left_layout.setContentsMargins(0, 0, 0, 0)
+        self.schedules = SchedulesPanel()
         self.report = ReportView()
+        self.history = HistoryView()
+        self.report.pages.addTab(self.history, "History")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.left)
+        self.splitter.addWidget(self.schedules)
         self.splitter.addWidget(self.report)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([430, 850])
+        self.splitter.setSizes([470, 810])
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(top)
@@ -60,23 +72,137 @@ class ExecutionsTab(QWidget):
 
     def _connect_signals(self) -> None:
         self.open_results_button.clicked.connect(self.open_results)
+        panel = self.schedules
+        panel.schedule_selected.connect(self._on_schedule_selected)
+        panel.execution_selected.connect(self._on_execution_selected)
+        panel.new_button.clicked.connect(self._on_new_clicked)
+        panel.edit_button.clicked.connect(self._on_edit_clicked)
+        panel.run_button.clicked.connect(self._on_run_clicked)
+        panel.start_button.clicked.connect(lambda: self._set_running(True))
+        panel.stop_button.clicked.connect(lambda: self._set_running(False))
+        self.history.metric_changed.connect(self._load_history)
+        self._poll.timeout.connect(self._on_poll_timeout)
 
     def set_workspace(self, workspace) -> None:
         self._workspace = workspace
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload schedules and executions of the open workspace."""
+        """Reload schedules (then the selected schedule's executions and history)."""
+        if self._workspace is not None:
+            self._submit(loaders.load_overview, self._workspace, on_done=self._on_overview_loaded,
+                         name="Load schedules")
 
     def shutdown(self) -> None:
-        """Nothing runs on a timer here; the runner is shut down by the window."""
+        self._poll.stop()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._poll.stop()
+        super().hideEvent(event)
+
+    def _submit(self, fn, *args, on_done, name: str, **kwargs) -> None:
+        self._runner.submit(fn, *args, on_done=on_done, on_error=self._on_job_failed, name=name,
+                            **kwargs)
+
+    def _on_overview_loaded(self, overview: loaders.Overview) -> None:
+        self._overview = overview
+        self.schedules.set_schedules(overview.schedules)
+        if not overview.schedules:
+            self._on_schedule_selected(None)
+
+    def _on_schedule_selected(self, schedule) -> None:
+        self._schedule = schedule
+        if schedule is None:
+            self.schedules.set_executions([])
+            return
+        self._load_executions()
+        self._load_history(self.history.metric.currentText())
+
+    def _load_executions(self) -> None:
+        if self._schedule is not None:
+            self._submit(loaders.load_executions, self._workspace, self._schedule.name,
+                         on_done=self._on_executions_loaded, name="Load executions")
+
+    def _load_history(self, metric: str = "") -> None:
+        if self._schedule is not None:
+            self._submit(loaders.load_history, self._workspace, self._schedule, metric,
+                         on_done=self.history.set_history, name="Load history")
+
+    def _on_executions_loaded(self, executions) -> None:
+        self.schedules.set_executions(executions)
+        if self.schedules.selected_execution() is None:
+            done = [e for e in executions if e.report_dir]
+            if done:
+                self.schedules.select_execution(done[0].id)  # newest first
+        if any(e.status in ACTIVE for e in executions) and self.isVisible():
+            self._poll.start()
+        elif self._poll.isActive():
+            self._poll.stop()
+            self._load_history(self.history.metric.currentText())
+
+    def _on_poll_timeout(self) -> None:
+        self._load_executions()
+
+    def _on_execution_selected(self, execution) -> None:
+        self._submit(loaders.load_execution_result, self._workspace, execution,
+                     on_done=lambda result, e=execution: self._on_execution_result(e, result),
+                     name="Load execution")
+
+    def _on_execution_result(self, execution, result: ResultSet) -> None:
+        self.banner.clear()
+        title = (f"{execution.schedule} — scheduled {execution.scheduled_time:%Y-%m-%d %H:%M} UTC, "
+                 f"{execution.status}, {execution.violation_count} violations")
+        if not result.source:
+            self.report.set_result(ResultSet(), title + " (no report)")
+            if execution.failure_reason:
+                self.banner.show_warning(f"Execution failed: {execution.failure_reason}")
+            return
+        self.report.set_result(result, title)
+        self.result_shown.emit(result.source)
+
+    def _on_new_clicked(self) -> None:
+        self._edit_schedule(None)
+
+    def _on_edit_clicked(self) -> None:
+        self._edit_schedule(self.schedules.selected_schedule())
+
+    def _edit_schedule(self, existing) -> None:
+        if self._workspace is None:
+            self.banner.show_warning("Open a workspace first (File > Open workspace).")
+            return
+        dialog = ScheduleDialog(self._overview.endpoints, self._overview.baselines, existing,
+                                parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        values = dialog.values()
+        self.banner.clear()
+        self._submit(quick(_save_schedule), self._workspace, values, existing is None,
+                     on_done=lambda _rec: self.refresh(), name="Save schedule")
+
+    def _on_run_clicked(self) -> None:
+        schedule = self.schedules.selected_schedule()
+        if schedule is None:
+            return
+        self.banner.clear()
+        self._submit(quick(self._workspace.run_now), schedule.name,
+                     on_done=lambda _e: self._load_executions(), name="Run now")
+
+    def _set_running(self, running: bool) -> None:
+        schedule = self.schedules.selected_schedule()
+        if schedule is None:
+            return
+        change = self._workspace.start_schedule if running else self._workspace.stop_schedule
+        self._submit(quick(change), schedule.name, on_done=lambda _r: self.refresh(),
+                     name="Start schedule" if running else "Stop schedule")
 
     def open_results(self) -> None:
         """Ask for SageMaker result files or a folder and show them."""
         dialog = OpenResultsDialog(self._settings.value("results/last_dir"), parent=self)
-        if not dialog.exec():
-            return
+        accepted = dialog.exec()
         locations, baseline = dialog.locations(), dialog.baseline()
+        dialog.deleteLater()
+        if not accepted:
+            return
         first = Path(locations[0])
         self._settings.set_value("results/last_dir", str(first if first.is_dir() else first.parent))
         self.show_results(locations, baseline)
@@ -84,9 +210,8 @@ class ExecutionsTab(QWidget):
     def show_results(self, locations: list[str], baseline: str | None = None) -> None:
         """Load result documents on a worker and show them."""
         self.banner.clear()
-        self._runner.submit(load_results, *locations, baseline_statistics=baseline,
-                            on_done=self._on_results_loaded, on_error=self._on_job_failed,
-                            name="Open results")
+        self._submit(load_results, *locations, baseline_statistics=baseline,
+                     on_done=self._on_results_loaded, name="Open results")
 
     def _on_results_loaded(self, result: ResultSet) -> None:
         self.report.set_result(result, f"Results: {result.source}")
@@ -103,3 +228,12 @@ class ExecutionsTab(QWidget):
             self.banner.show_error(str(error))
         else:
             show_error(self, error)
+
+
+def _save_schedule(workspace, values: dict, new: bool):
+    from core.workspace_schedules import ScheduleRecord
+
+    if new:
+        return workspace.create_schedule(ScheduleRecord(**values))
+    name = values.pop("name")
+    return workspace.update_schedule(name, **values)
