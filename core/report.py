@@ -369,3 +369,30 @@ def _preview(payload: Any, chars: int = 60) -> str:
         return ""
     data = str(payload.get("data", ""))
     return data if len(data) <= chars else data[:chars] + "…"
+
+
+@dataclass(frozen=True)
+class StatisticsRow:
+    """One feature of a statistics document, as the baselines tab lists it."""
+
+    feature: str
+    inferred_type: str
+    num_present: float
+    num_missing: float
+    mean: float
+    std_dev: float
+    min: float
+    max: float
+    distinct_count: float
+
+
+def statistics_rows(doc: dict | None) -> list[StatisticsRow]:
+    """One row per feature in document order (numeric fields NaN where they do not apply)."""
+    rows = []
+    for name, feature in feature_map(doc).items():
+        stats = summary_stats(feature)
+        rows.append(StatisticsRow(name, str(feature.get("inferred_type", "")),
+                                  stats["num_present"], stats["num_missing"],
+                                  *(stats.get(k, NAN) for k in ("mean", "std_dev", "min", "max",
+                                                               "distinct_count"))))
+    return rows
