@@ -2,7 +2,7 @@
 
 ``Workspace.open(folder)`` is safe from many threads and processes at once. This module holds
 endpoints, baselines and metric points; schedules, executions and alerts come from the mixins
-in ``core.workspace_schedules`` and ``core.workspace_alerts`` (documented there).
+in ``core.workspace_schedules``, ``core.workspace_executions`` and ``core.workspace_alerts``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from datetime import datetime
 from pathlib import Path
 
 from core.errors import ValidationError
+from core.workspace_alerts import AlertStore
 from core.workspace_db import Database, from_db_time, to_db_time, utc_now
+from core.workspace_executions import ExecutionStore
+from core.workspace_schedules import ScheduleStore
 from core.workspace_schema import migrate
 
 log = logging.getLogger(__name__)
@@ -60,7 +63,7 @@ _ENDPOINT_FIELDS = tuple(f.name for f in fields(EndpointRecord))
 _ENDPOINT_UPDATABLE = frozenset(_ENDPOINT_FIELDS) - {"name", "created_at", "updated_at"}
 
 
-class Workspace:
+class Workspace(ScheduleStore, ExecutionStore, AlertStore):
     """A workspace folder and its database. Open with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, root: Path, db: Database) -> None:
