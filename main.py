@@ -11,6 +11,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if "--self-test" in argv:  # checks an installed build: offscreen, real engine, every tab
+        from gui.self_test import run_self_test
+
+        return run_self_test(argv)
     from cli import is_subcommand
 
     if argv and is_subcommand(argv[0]) or any(a in ("-h", "--help") for a in argv[:1]):

@@ -1,0 +1,90 @@
+"""The Linux installer: build the .deb, check its metadata and files, unpack it with
+``dpkg -x`` into a temporary root and run the installed launcher's ``--self-test``."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.packaging.self_test_output import assert_self_test_output
+
+PACKAGE = "model-monitor-desktop"
+QT_SYSTEM_LIBS = ("libegl1", "libgl1", "libfontconfig1", "libxkbcommon-x11-0", "libxcb-cursor0")
+
+# One worker builds once for the whole module (PyInstaller plus dpkg-deb take minutes).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("installer"), pytest.mark.timeout(1200)]
+
+
+@pytest.fixture(scope="module")
+def deb(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("deb")
+    subprocess.run([sys.executable, "packaging/build_deb.py", "--out", str(out)],
+                   cwd=PROJECT_ROOT, check=True, timeout=1100)
+    (deb,) = out.glob(f"{PACKAGE}_*.deb")
+    return deb
+
+
+@pytest.fixture(scope="module")
+def root(deb, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("root")
+    subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
+    return root
+
+
+def dpkg_deb(*args: str) -> str:
+    return subprocess.run(["dpkg-deb", *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_control_fields(deb):
+    fields = dict(line.split(": ", 1) for line in
+                  dpkg_deb("-f", str(deb), "Package", "Version", "Architecture",
+                           "Depends").splitlines())
+    assert fields["Package"] == PACKAGE
+    assert fields["Version"] == "0.1.0"
+    assert fields["Architecture"] == "amd64"
+    depends = [d.strip() for d in fields["Depends"].split(",")]
+    assert set(QT_SYSTEM_LIBS) <= set(depends)
+    assert "Installed-Size" in dpkg_deb("-I", str(deb))
+
+
+def test_files_go_under_opt_with_launcher_entry_and_icon(deb):
+    listing = dpkg_deb("-c", str(deb))
+    entries = {line.split()[5]: line for line in listing.splitlines()}
+    assert f"./opt/{PACKAGE}/{PACKAGE}" in entries
+    assert f"./opt/{PACKAGE}/_internal/resources/icons/app.svg" in entries
+    launcher = entries[f"./usr/bin/{PACKAGE}"]
+    assert launcher.startswith("l") and f"-> ../../opt/{PACKAGE}/{PACKAGE}" in launcher
+    assert f"./usr/share/applications/{PACKAGE}.desktop" in entries
+    assert f"./usr/share/icons/hicolor/scalable/apps/{PACKAGE}.svg" in entries
+    # Only system folders and our own: a clean `dpkg -r` leaves nothing behind.
+    tops = {path.split("/")[1] for path in entries if path.count("/") > 1}
+    assert tops <= {"opt", "usr"}
+    assert all(" root/root " in line for line in listing.splitlines())
+
+
+def test_desktop_entry_starts_the_launcher_with_the_icon(root):
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.read(root / "usr/share/applications" / f"{PACKAGE}.desktop")
+    desktop = entry["Desktop Entry"]
+    assert desktop["Type"] == "Application"
+    assert desktop["Exec"].split()[0] == PACKAGE
+    assert (root / "usr/bin" / desktop["Exec"].split()[0]).exists()
+    assert (root / "usr/share/icons/hicolor/scalable/apps" / f"{desktop['Icon']}.svg").is_file()
+
+
+def test_installed_launcher_passes_its_self_test(root, tmp_path):
+    launcher = root / "usr/bin" / PACKAGE
+    assert os.access(launcher, os.X_OK)
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
+    env["HOME"] = str(tmp_path)
+    # Run from an unrelated folder so nothing can be found through the source checkout.
+    result = subprocess.run([str(launcher), "--self-test"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert "(frozen," in result.stdout
+    assert_self_test_output(result.returncode, result.stdout, result.stderr)
