@@ -1,0 +1,159 @@
+"""Read one CSV file as text columns, a bounded byte range at a time.
+
+Each range ends at a record boundary (a newline outside quotes: RFC 4180 quotes toggle, so
+an even number of quote bytes before the newline means it is outside any quoted field) and
+is parsed by arrow's multi-threaded reader. Errors name the file and the physical line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from core.errors import InputError
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 32 << 20
+_BOM = b"\xef\xbb\xbf"
+_ROW_ERROR = re.compile(r"(?:Row #(\d+): )?(Expected \d+ columns, got \d+): ?(.*)", re.DOTALL)
+
+
+class CsvFileReader:
+    """Yields ``(batch, bytes consumed)`` for one CSV file; batch columns are all text."""
+
+    def __init__(self, path: Path, *, header: bool, names: list[str] | None = None,
+                 chunk_bytes: int = CHUNK_BYTES) -> None:
+        self.path = path
+        self.header = header
+        self.names = names
+        self.chunk_bytes = chunk_bytes
+
+    def batches(self) -> Iterator[tuple[pa.RecordBatch, int]]:
+        with open(self.path, "rb") as handle:
+            first_line = 1
+            skip_header = self.header
+            for chunk in self._chunks(handle):
+                data = chunk[len(_BOM):] if first_line == 1 and chunk.startswith(_BOM) else chunk
+                if first_line == 1:
+                    self._start(data)
+                table = self._parse(data, first_line, skip_header)
+                skip_header = False
+                first_line += chunk.count(b"\n")
+                for batch in table.to_batches(max_chunksize=None) or [_empty(self.names)]:
+                    yield batch, len(chunk)
+                    chunk = b""  # report the bytes once
+
+    def _start(self, data: bytes) -> None:
+        if not data.strip():
+            raise InputError("the file is empty", path=str(self.path))
+        first = _first_record(data, self.path)
+        if self.names is None:
+            self.names = first if self.header else [f"_c{i}" for i in range(len(first))]
+            self.names = [name or f"_c{i}" for i, name in enumerate(self.names)]
+        elif len(first) != len(self.names):
+            raise InputError(f"expected {len(self.names)} columns like the first file, "
+                             f"got {len(first)}", path=str(self.path), line=1)
+
+    def _chunks(self, handle: io.BufferedReader) -> Iterator[bytes]:
+        carry = b""  # the unfinished record after the last cut; starts outside quotes
+        while True:
+            block = handle.read(self.chunk_bytes)
+            if not block:
+                if carry:
+                    yield carry
+                return
+            data = carry + block
+            cut = _record_boundary(data)
+            if cut <= 0:
+                carry = data  # a single record longer than a chunk: read on
+                continue
+            yield data[:cut]
+            carry = data[cut:]
+
+    def _parse(self, data: bytes, first_line: int, skip_header: bool) -> pa.Table:
+        names = self.names or []
+        options = dict(
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if skip_header else 0,
+                                           use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in data),
+            # Spark's CSV reader: only an empty field is null; "NA", "null", "NaN" are text,
+            # and a quoted empty string "" is an empty string, not a null.
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names}, null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=False,
+                true_values=[], false_values=[]),
+        )
+        try:
+            return pacsv.read_csv(pa.BufferReader(data), **options)
+        except pa.ArrowInvalid as error:
+            raise self._located(error, data, first_line) from None
+
+    def _located(self, error: pa.ArrowInvalid, data: bytes, first_line: int) -> InputError:
+        text = str(error)
+        if "UTF8" in text or "UTF-8" in text:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                line = first_line + data.count(b"\n", 0, bad.start)
+                return InputError(f"bytes that are not UTF-8 text (byte 0x{data[bad.start]:02x})",
+                                  path=str(self.path), line=line)
+            return InputError("text that is not valid UTF-8", path=str(self.path))
+        match = _ROW_ERROR.search(text)
+        if match:
+            row_number = int(match.group(1) or 1)
+            line = _line_of(data, match.group(3), first_line, row_number)
+            return InputError(f"ragged row: {match.group(2).lower()}",
+                              path=str(self.path), line=line)
+        return InputError(f"cannot be read as CSV ({text})", path=str(self.path))
+
+
+def _record_boundary(data: bytes) -> int:
+    """Index just past the last newline of ``data`` that lies outside quoted fields (0: none)."""
+    cut = data.rfind(b"\n")
+    if cut < 0:
+        return 0
+    quotes_before = data.count(b'"', 0, cut)
+    while quotes_before % 2:
+        previous = data.rfind(b"\n", 0, cut)
+        if previous < 0:
+            return 0
+        quotes_before -= data.count(b'"', previous, cut)
+        cut = previous
+    return cut + 1
+
+
+def _first_record(data: bytes, path: Path) -> list[str]:
+    head = data[: 1 << 20]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        if bad.start < len(head) - 4:  # not just a character cut at the 1 MB mark
+            raise InputError(f"bytes that are not UTF-8 text (byte 0x{head[bad.start]:02x})",
+                             path=str(path), line=1 + head.count(b"\n", 0, bad.start)) from None
+        text = head[: bad.start].decode("utf-8")
+    return next(csv.reader(io.StringIO(text)), [])
+
+
+def _line_of(data: bytes, row_text: str, first_line: int, row_number: int) -> int:
+    """The physical line holding ``row_text`` as a whole line, else arrow's row number."""
+    needle = row_text.encode("utf-8")
+    position = data.find(needle) if needle else -1
+    while position >= 0:
+        after = data[position + len(needle):position + len(needle) + 1]
+        if (position == 0 or data[position - 1] in b"\n\r") and after in (b"", b"\n", b"\r"):
+            return first_line + data.count(b"\n", 0, position)
+        position = data.find(needle, position + 1)
+    return first_line + row_number - 1
+
+
+def _empty(names: list[str] | None) -> pa.RecordBatch:
+    names = names or []
+    return pa.RecordBatch.from_arrays([pa.array([], pa.string()) for _ in names], names=names)

@@ -1,0 +1,1 @@
+"""Streaming, mergeable column statistics in the SageMaker analyzer's (Deequ's) semantics."""

@@ -1,0 +1,175 @@
+"""Profile a table chunk by chunk into the analyzer's ``statistics.json`` document.
+
+``TableProfiler`` keeps one mergeable accumulator per column (type counts, numeric summary
+with KLL sketch, value counts); memory depends on the number of columns, not rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core.datasets import DatasetSpec, iter_batches
+from core.errors import ValidationError
+from core.profiling.categorical import ValueCounts
+from core.profiling.deequ_types import TypeCounts, classify
+from core.profiling.numeric import NumericSummary
+from core.progress import CancelToken, ProgressFn, no_progress
+
+log = logging.getLogger(__name__)
+
+# Columns of one chunk are profiled on this many threads (numpy and arrow release the GIL).
+PROFILE_THREADS = 2
+
+
+@dataclass
+class ProfileResult:
+    """A finished profile: the statistics document and the per-column type counts."""
+
+    statistics: dict
+    type_counts: dict[str, TypeCounts]
+    item_count: int
+    column_names: list[str] = field(default_factory=list)
+
+
+class ColumnProfile:
+    """Everything accumulated for one column."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.counts = TypeCounts()
+        self.numeric: NumericSummary | None = NumericSummary()
+        self.values = ValueCounts()
+
+    def update(self, array: pa.Array) -> None:
+        classified = classify(array)
+        self.counts.add(classified.counts)
+        if self.numeric is not None:
+            if classified.numbers is None or self.counts.boolean:
+                self.numeric = None  # the column can no longer be numeric
+            else:
+                self.numeric.update(classified.numbers)
+        if not self.values.overflowed:
+            self.values.update(_present_text(array))
+
+    def merge(self, other: ColumnProfile) -> None:
+        self.counts.add(other.counts)
+        if self.numeric is not None and other.numeric is not None:
+            self.numeric.merge(other.numeric)
+        else:
+            self.numeric = None
+        self.values.merge(other.values)
+
+    def feature(self) -> dict:
+        """This column's entry in ``statistics.json`` ``features``."""
+        kind = self.counts.inferred_type()
+        feature: dict = {"name": self.name, "inferred_type": kind}
+        common = {"num_present": self.counts.present, "num_missing": self.counts.missing}
+        if kind in ("Integral", "Fractional") and self.numeric is not None:
+            feature["numerical_statistics"] = _numerical_statistics(common, self.numeric)
+        elif kind == "String":
+            stats: dict = {"common": common, "distinct_count": float(self.values.distinct())}
+            if not self.values.overflowed:
+                buckets = [{"value": value, "count": count}
+                           for value, count in self.values.by_popularity()]
+                stats["distribution"] = {"categorical": {"buckets": buckets}}
+            feature["string_statistics"] = stats
+        return feature
+
+
+class TableProfiler:
+    """Streams record batches (columns matched by position) into per-column profiles."""
+
+    def __init__(self, column_names: list[str]) -> None:
+        self.column_names = list(column_names)
+        self.columns = [ColumnProfile(name) for name in self.column_names]
+        self.item_count = 0
+
+    def update(self, batch: pa.RecordBatch | pa.Table) -> None:
+        """Add one batch; its columns may be text (classified like CSV fields) or numbers."""
+        if batch.num_columns != len(self.columns):
+            raise ValidationError(
+                f"The data has {batch.num_columns} columns but the profile expects "
+                f"{len(self.columns)}.")
+        self.item_count += batch.num_rows
+        if batch.num_rows == 0:
+            return
+        arrays = [batch.column(i) for i in range(batch.num_columns)]
+        if batch.num_rows < 50_000 or PROFILE_THREADS < 2:
+            for column, array in zip(self.columns, arrays):
+                column.update(array)
+            return
+        with ThreadPoolExecutor(PROFILE_THREADS) as pool:
+            list(pool.map(lambda pair: pair[0].update(pair[1]), zip(self.columns, arrays)))
+
+    def merge(self, other: TableProfiler) -> TableProfiler:
+        """Fold another profile of the same columns into this one."""
+        if len(other.columns) != len(self.columns):
+            raise ValidationError("Cannot merge profiles with different columns.")
+        self.item_count += other.item_count
+        for mine, theirs in zip(self.columns, other.columns):
+            mine.merge(theirs)
+        return self
+
+    def result(self) -> ProfileResult:
+        statistics = {
+            "version": 0.0,
+            "dataset": {"item_count": self.item_count},
+            "features": [column.feature() for column in self.columns],
+        }
+        counts = {column.name: column.counts for column in self.columns}
+        return ProfileResult(statistics, counts, self.item_count, list(self.column_names))
+
+
+def profile_dataset(spec: DatasetSpec, *, progress: ProgressFn = no_progress,
+                    cancel: CancelToken | None = None) -> ProfileResult:
+    """Profile a whole dataset in one streaming pass.
+
+    Raises:
+        InputError: the dataset cannot be read (see :func:`core.datasets.iter_batches`).
+        Cancelled: ``cancel`` was set; checked between chunks.
+    """
+    profiler: TableProfiler | None = None
+    for batch in iter_batches(spec, progress=progress, cancel=cancel):
+        if profiler is None:
+            profiler = TableProfiler(batch.schema.names)
+        profiler.update(batch)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+    assert profiler is not None  # iter_batches raises on a dataset without rows
+    return profiler.result()
+
+
+def _numerical_statistics(common: dict, numeric: NumericSummary) -> dict:
+    sketch = numeric.sketch
+    return {
+        "common": common,
+        "mean": numeric.mean,
+        "sum": numeric.sum,
+        "std_dev": numeric.std_dev,
+        "min": numeric.minimum,
+        "max": numeric.maximum,
+        "distribution": {"kll": {
+            "buckets": numeric.buckets(),
+            "sketch": {"parameters": {"c": sketch.c, "k": float(sketch.k)},
+                       "data": sketch.data},
+        }},
+    }
+
+
+def _present_text(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The column's non-missing values as text (what a categorical histogram counts)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if pa.types.is_floating(array.type):
+        array = pc.filter(array, pc.invert(pc.is_nan(array)))
+    if not pa.types.is_string(array.type):
+        array = array.cast(pa.string())
+    array = array.drop_null()
+    return pc.filter(array, pc.not_equal(array, "")) if len(array) else array
