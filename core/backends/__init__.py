@@ -1,0 +1,1 @@
+"""Backends: where endpoints, storage and monitoring jobs live (local or AWS)."""
