@@ -224,7 +224,7 @@ def drift_distance(entry: dict | None) -> float:
     if not entry:
         return NAN
     for key in ("distance", "drift", "linf"):
-        if key in entry:
+        if entry.get(key) is not None:
             return _num(entry[key])
     return NAN
 

@@ -12,14 +12,33 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from core.errors import AppError, ValidationError
 from core.serving.config import CaptureConfig
-from core.serving.lifecycle import deploy_local, refresh_endpoints, undeploy, validate_endpoint_name
-from gui.adapters import quick
 from gui.errors import show_error
 from gui.jobs import JobRunner
 from gui.settings import Settings
 from gui.widgets.job_progress import JobProgress
 from gui.widgets.record_table import Column, RecordFilterProxy, RecordTableModel
 from gui.widgets.status_banner import StatusBanner
+
+def _lifecycle():
+    # Imported on first use, on a worker: it pulls in the model server and XGBoost (~0.8 s),
+    # which the window does not need to appear.
+    from core.serving import lifecycle
+
+    return lifecycle
+
+
+def _refresh_endpoints(workspace, *, progress=None, cancel=None):
+    return _lifecycle().refresh_endpoints(workspace)
+
+
+def _deploy(workspace, name, model_path, capture, *, progress, cancel):
+    return _lifecycle().deploy_local(workspace, name, model_path, capture, progress=progress,
+                                     cancel=cancel)
+
+
+def _undeploy(workspace, name, *, progress=None, cancel=None):
+    return _lifecycle().undeploy(workspace, name)
+
 
 STATUS_COLOURS = {"InService": "#dff3df", "Creating": "#e8f1fb", "Failed": "#fde8e8"}
 
@@ -149,7 +168,7 @@ class DeploymentTab(QWidget):
     def refresh(self) -> None:
         """Re-check the endpoints' servers and reload the list."""
         if self._workspace is not None:
-            self._runner.submit(quick(refresh_endpoints), self._workspace,
+            self._runner.submit(_refresh_endpoints, self._workspace,
                                 on_done=self._on_endpoints_loaded, on_error=self._on_job_failed,
                                 name="Refresh endpoints")
 
@@ -185,7 +204,7 @@ class DeploymentTab(QWidget):
 
     def _on_name_edit_changed(self, text: str) -> None:
         try:
-            validate_endpoint_name(text)
+            _lifecycle().validate_endpoint_name(text)
             self.name_hint.setText("✓")
             self.name_hint.setToolTip("")
         except ValidationError as error:
@@ -220,14 +239,14 @@ class DeploymentTab(QWidget):
             return
         name, model_path = self.name_edit.text().strip(), self.model_edit.text().strip()
         try:
-            validate_endpoint_name(name)
+            _lifecycle().validate_endpoint_name(name)
             if not model_path:
                 raise ValidationError("Choose a model artifact to deploy.")
             capture = self.capture_config()
         except AppError as error:
             self.banner.show_error(str(error))
             return
-        job = self._runner.submit(deploy_local, self._workspace, name, model_path, capture,
+        job = self._runner.submit(_deploy, self._workspace, name, model_path, capture,
                                   on_done=self._on_deployed, on_error=self._on_deploy_failed,
                                   on_progress=self.progress.update,
                                   on_cancelled=self._on_deploy_cancelled,
@@ -255,7 +274,7 @@ class DeploymentTab(QWidget):
             return
         self.banner.clear()
         self.undeploy_button.setEnabled(False)
-        self._runner.submit(quick(undeploy), self._workspace, record.name,
+        self._runner.submit(_undeploy, self._workspace, record.name,
                             on_done=lambda rec: self._on_undeployed(rec),
                             on_error=self._on_job_failed, exclusive=True,
                             name=f"Undeploy {record.name}")

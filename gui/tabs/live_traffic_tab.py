@@ -15,20 +15,20 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QSplitter, QVBoxLayout, QWidget)
 
 from core.errors import AppError, ValidationError
-from core.traffic import TrafficPlan, TrafficRunner
 from gui.adapters import quick
 from gui.errors import show_error
 from gui.jobs import JobRunner
 from gui.settings import Settings
 from gui.tabs.live_traffic.capture_browser import CaptureBrowser
-from gui.widgets.live_plot import LivePlot
 from gui.widgets.status_banner import StatusBanner
 
 REFRESH_INTERVAL_MS = 250
 
 
-def _start_runner(plan: TrafficPlan) -> TrafficRunner:
+def _start_runner(plan):
     # Reading the dataset may take a while: done on a worker, the threads start there too.
+    from core.traffic import TrafficRunner
+
     return TrafficRunner(plan).start()
 
 
@@ -41,7 +41,7 @@ class LiveTrafficTab(QWidget):
         self._runner = runner
         self._settings = settings or Settings()
         self._workspace = None
-        self.traffic: TrafficRunner | None = None
+        self.traffic = None  # a core.traffic.TrafficRunner while sending
         self._t0 = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_INTERVAL_MS)
@@ -86,14 +86,12 @@ class LiveTrafficTab(QWidget):
         form.addRow("", self.counters)
         send_box = QGroupBox("Send traffic")
         send_box.setLayout(form)
-        self.rps_plot = LivePlot("Requests per second", "requests/s", ["requests/s"])
-        self.latency_plot = LivePlot("Latency", "ms", ["p50", "p95", "p99"])
-        self.error_plot = LivePlot("Errors", "count", ["errors"])
-        charts = QHBoxLayout()
-        for plot in (self.rps_plot, self.latency_plot, self.error_plot):
-            charts.addWidget(plot)
+        # The charts are built the first time the tab is shown: pyqtgraph is not needed to
+        # bring the window up.
+        self.rps_plot = self.latency_plot = self.error_plot = None
+        self._charts = QHBoxLayout()
         chart_box = QWidget()
-        chart_box.setLayout(charts)
+        chart_box.setLayout(self._charts)
         self.browser = CaptureBrowser(self._runner)
         capture_box = QGroupBox("Captured data")
         QVBoxLayout(capture_box).addWidget(self.browser)
@@ -136,8 +134,20 @@ class LiveTrafficTab(QWidget):
         if self.traffic is not None:
             self.traffic.stop(timeout=2.0)
 
+    def _ensure_charts(self) -> None:
+        if self.rps_plot is not None:
+            return
+        from gui.widgets.live_plot import LivePlot
+
+        self.rps_plot = LivePlot("Requests per second", "requests/s", ["requests/s"])
+        self.latency_plot = LivePlot("Latency", "ms", ["p50", "p95", "p99"])
+        self.error_plot = LivePlot("Errors", "count", ["errors"])
+        for plot in (self.rps_plot, self.latency_plot, self.error_plot):
+            self._charts.addWidget(plot)
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
+        self._ensure_charts()
         if self.traffic is not None:
             self._timer.start()
 
@@ -167,7 +177,10 @@ class LiveTrafficTab(QWidget):
         if path:
             self.dataset.setText(path)
 
-    def plan(self) -> TrafficPlan:
+    def plan(self):
+        """The ``core.traffic.TrafficPlan`` the form describes."""
+        from core.traffic import TrafficPlan
+
         record = self.endpoint.currentData()
         if record is None:
             raise ValidationError("Choose an endpoint (deploy one in the Deployment tab).")
@@ -196,9 +209,10 @@ class LiveTrafficTab(QWidget):
         self._runner.submit(quick(_start_runner), plan, on_done=self._on_traffic_started,
                             on_error=self._on_start_failed, name="Start traffic")
 
-    def _on_traffic_started(self, traffic: TrafficRunner) -> None:
+    def _on_traffic_started(self, traffic) -> None:
         self.traffic = traffic
         self._t0 = time.monotonic()
+        self._ensure_charts()
         for plot in (self.rps_plot, self.latency_plot, self.error_plot):
             plot.reset()
         self.stop_button.setEnabled(True)

@@ -38,12 +38,13 @@ def test_tabs_and_keyboard_shortcuts_switch_tabs(qtbot, runner):
 def test_last_tab_and_geometry_are_remembered(qtbot, runner):
     window = _window(qtbot, runner)
     window.tabs.setCurrentIndex(2)
-    window.resize(700, 500)  # within the offscreen screen
+    window.resize(window.minimumSizeHint().width() + 13, window.minimumSizeHint().height() + 7)
+    size = (window.width(), window.height())
     window.close()
     assert Settings().value("window/tab") == 2
     again = _window(qtbot, runner)
     assert again.tabs.currentIndex() == 2
-    assert (again.width(), again.height()) == (700, 500)
+    assert (again.width(), again.height()) == size
 
 
 def test_status_bar_lists_running_jobs(qtbot, runner):

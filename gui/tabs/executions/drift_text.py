@@ -24,10 +24,16 @@ def drift_explanation(row: FeatureRow, base: dict | None, cur: dict | None,
     if not math.isnan(row.drift):
         parts.append(f"Drift distance: <b>{_fmt(row.drift)}</b>")
     entry = result.drift.get(row.feature) or {}
-    extras = [f"{k}: {_fmt(entry[k])}" for k in ("method", "threshold", "psi", "js",
-                                                  "null_rate_change") if k in entry]
+    extras = [f"{k}: {_fmt(entry[k])}" for k in ("method", "threshold", "psi", "js")
+              if entry.get(k) is not None]
     if extras:
         parts.append(", ".join(extras))
+    nulls = entry.get("null_rate") or {}
+    if nulls.get("change"):
+        parts.append(f"Missing values: {_share(nulls.get('baseline'))} → "
+                     f"{_share(nulls.get('current'))}")
+    if entry.get("note"):
+        parts.append(html.escape(str(entry["note"])))
     movers = _report_movers(entry)
     if not movers:
         movers = _visible_movers(base, cur)

@@ -6,7 +6,7 @@ stop, execution selected)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QPushButton, QSplitter, QTableView,
+from PySide6.QtWidgets import (QGridLayout, QGroupBox, QPushButton, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
 from gui.widgets.record_table import ALIGN_RIGHT, Column, RecordFilterProxy, RecordTableModel
@@ -80,11 +80,10 @@ class SchedulesPanel(QWidget):
         self.run_button.setToolTip("Run the selected schedule now (Ctrl+R)")
         self.start_button = QPushButton("Start")
         self.stop_button = QPushButton("Stop")
-        buttons = QHBoxLayout()
-        for button in (self.new_button, self.edit_button, self.run_button, self.start_button,
-                       self.stop_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons = QGridLayout()  # two rows keep the panel narrow on small screens
+        for i, button in enumerate((self.new_button, self.edit_button, self.run_button,
+                                    self.start_button, self.stop_button)):
+            buttons.addWidget(button, i // 3, i % 3)
         schedules_box = QGroupBox("Schedules")
         box_layout = QVBoxLayout(schedules_box)
         box_layout.addWidget(self.schedule_table, 1)

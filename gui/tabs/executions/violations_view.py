@@ -8,7 +8,7 @@ import math
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QTableView, QVBoxLayout, QWidget)
+                               QSizePolicy, QTableView, QVBoxLayout, QWidget)
 
 from core.report import ViolationRow
 from gui.widgets.record_table import (ALIGN_RIGHT, Column, RecordFilterProxy,
@@ -71,6 +71,8 @@ class ViolationsView(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.only_violations = QCheckBox("Only features with violations")
         self.summary = QLabel()
+        # The count may be clipped on a narrow window rather than force the window wider.
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
