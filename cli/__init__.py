@@ -22,6 +22,9 @@ COMMANDS: dict[str, str] = {
     "endpoints": "cli.endpoint_cmds",
     "traffic": "cli.traffic_cmd",
     "demo": "cli.demo_cmd",
+    "schedule": "cli.schedule_cmd",
+    "executions": "cli.executions_cmd",
+    "scheduler": "cli.scheduler_cmd",
 }
 
 

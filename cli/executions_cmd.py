@@ -1,0 +1,74 @@
+"""``main.py executions list|describe|stop``: monitoring executions and their outcomes."""
+
+from __future__ import annotations
+
+from cli.schedule_cmd import DEFAULT_WORKSPACE, print_table
+from core.errors import ValidationError
+from core.workspace import Workspace
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("executions", help="list monitoring executions",
+                                   description="Monitoring executions, newest first.")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = _action(actions, "list", "list executions", _list)
+    listing.add_argument("--schedule", help="only this schedule's executions")
+    listing.add_argument("--status", help="only executions with this status")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    describe = _action(actions, "describe", "show one execution", _describe)
+    describe.add_argument("id", type=int, help="execution id")
+    stop = _action(actions, "stop", "stop a pending or running execution", _stop)
+    stop.add_argument("id", type=int, help="execution id")
+
+
+def _action(actions, name: str, help_text: str, handler):
+    parser = actions.add_parser(name, help=help_text)
+    parser.add_argument("--workspace", default=DEFAULT_WORKSPACE,
+                        help=f"workspace folder (default: {DEFAULT_WORKSPACE})")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _list(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        executions = ws.list_executions(args.schedule, status=args.status, limit=args.limit)
+        if args.schedule and not executions and ws.get_schedule(args.schedule) is None:
+            ws.require_schedule(args.schedule)  # names the schedules that do exist
+    if not executions:
+        print("No executions.")
+        return 0
+    rows = [("ID", "SCHEDULE", "SCHEDULED (UTC)", "WINDOW (UTC)", "STATUS", "VIOLATIONS",
+             "FAILURE REASON")]
+    for e in executions:
+        rows.append((e.id, e.schedule, f"{e.scheduled_time:%Y-%m-%d %H:%M}",
+                     f"{e.window_start:%m-%d %H:%M} to {e.window_end:%m-%d %H:%M}", e.status,
+                     e.violation_count, e.failure_reason.splitlines()[0] if e.failure_reason
+                     else ""))
+    print_table(rows)
+    return 0
+
+
+def _describe(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        e = ws.get_execution(args.id)
+    if e is None:
+        raise ValidationError(f"No execution with id {args.id}.")
+    for label, value in (("Id", e.id), ("Schedule", e.schedule), ("Endpoint", e.endpoint),
+                         ("Trigger", e.trigger), ("Scheduled", e.scheduled_time),
+                         ("Window", f"{e.window_start} to {e.window_end}"), ("Status", e.status),
+                         ("Message", e.status_message or "-"),
+                         ("Failure reason", e.failure_reason or "-"),
+                         ("Records", e.item_count), ("Violations", e.violation_count),
+                         ("By check", ", ".join(f"{k}: {v}" for k, v in
+                                                e.violation_counts.items()) or "-"),
+                         ("Report", e.report_dir or "-"), ("Started", e.started_at or "-"),
+                         ("Ended", e.ended_at or "-")):
+        print(f"{label + ':':16}{value}")
+    return 0
+
+
+def _stop(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        e = ws.stop_execution(args.id)
+    print(f"Execution {e.id} is {e.status}.")
+    return 0

@@ -1,0 +1,162 @@
+"""``main.py schedule create|list|describe|start|stop|delete|run-now``: monitoring schedules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from core.monitoring.cron import (
+    DEFAULT_WINDOW_END,
+    DEFAULT_WINDOW_START,
+    CronExpressionGenerator,
+    next_runs,
+)
+from core.workspace import Workspace
+from core.workspace_schedules import SCHEDULED, STOPPED, ScheduleRecord
+
+DEFAULT_WORKSPACE = "demo-workspace"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "schedule", help="create and manage monitoring schedules",
+        description="Monitoring schedules: when executions run, over which window of an "
+                    "endpoint's captured traffic, against which baseline. Times are UTC.")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    create = _action(actions, "create", "add a schedule", _create)
+    create.add_argument("--endpoint", required=True, help="endpoint whose capture is monitored")
+    create.add_argument("--baseline", default="", help="baseline name in the workspace")
+    create.add_argument("--statistics", default="", help="baseline statistics.json (no --baseline)")
+    create.add_argument("--constraints", default="", help="baseline constraints.json")
+    create.add_argument("--cron", default=CronExpressionGenerator.hourly(),
+                        help="NOW, cron(0 * ? * * *) (hourly, the default), cron(0 H ? * * *), "
+                             "cron(0 H/N ? * * *), or a 5-field cron like '*/10 * * * *'")
+    create.add_argument("--window-start", default=DEFAULT_WINDOW_START,
+                        help=f"analysis window start offset (default {DEFAULT_WINDOW_START})")
+    create.add_argument("--window-end", default=DEFAULT_WINDOW_END,
+                        help=f"analysis window end offset (default {DEFAULT_WINDOW_END})")
+    create.add_argument("--preprocessor", default="", help="record preprocessor script")
+    create.add_argument("--postprocessor", default="", help="post-analytics processor script")
+    create.add_argument("--max-runtime", type=int, default=3600,
+                        help="seconds after which an execution is Stopped (default 3600)")
+    create.add_argument("--no-metrics", action="store_true", help="do not record metrics")
+    create.add_argument("--stopped", action="store_true", help="create it stopped")
+
+    _action(actions, "list", "list schedules", _list, named=False)
+    _action(actions, "describe", "show one schedule, its next runs and latest executions",
+            _describe)
+    _action(actions, "start", "let a stopped schedule run again", _start)
+    _action(actions, "stop", "stop starting new executions", _stop)
+    _action(actions, "delete", "delete a schedule (its execution history stays)", _delete)
+    run_now = _action(actions, "run-now", "run an execution of the schedule now", _run_now)
+    run_now.add_argument("--queue", action="store_true",
+                         help="only queue it for the running scheduler, do not wait")
+
+
+def _action(actions, name: str, help_text: str, handler, *, named: bool = True):
+    parser = actions.add_parser(name, help=help_text, description=help_text[0].upper() +
+                                help_text[1:] + ".")
+    if named:
+        parser.add_argument("name", help="schedule name")
+    parser.add_argument("--workspace", default=DEFAULT_WORKSPACE,
+                        help=f"workspace folder (default: {DEFAULT_WORKSPACE})")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _create(args) -> int:
+    record = ScheduleRecord(
+        name=args.name, endpoint=args.endpoint, expression=args.cron,
+        statistics_path=args.statistics, constraints_path=args.constraints,
+        baseline=args.baseline, window_start=args.window_start, window_end=args.window_end,
+        status=STOPPED if args.stopped else SCHEDULED, preprocessor_path=args.preprocessor,
+        postprocessor_path=args.postprocessor, max_runtime_s=args.max_runtime,
+        publish_metrics=not args.no_metrics)
+    with Workspace.open(args.workspace) as ws:
+        created = ws.create_schedule(record)
+    print(f"Created schedule {created.name} ({created.status}, {created.expression}).")
+    return 0
+
+
+def _list(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        schedules = ws.list_schedules()
+    if not schedules:
+        print("No schedules.")
+        return 0
+    rows = [("NAME", "STATUS", "EXPRESSION", "ENDPOINT", "BASELINE", "NEXT RUN (UTC)")]
+    now = datetime.now(UTC)
+    for s in schedules:
+        upcoming = next_runs(s.expression, now, 1) if s.status == SCHEDULED else []
+        rows.append((s.name, s.status, s.expression, s.endpoint, s.baseline or "-",
+                     f"{upcoming[0]:%Y-%m-%d %H:%M}" if upcoming else "-"))
+    print_table(rows)
+    return 0
+
+
+def _describe(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        s = ws.require_schedule(args.name)
+        latest = ws.list_executions(s.name, limit=5)
+    for label, value in (("Name", s.name), ("Status", s.status), ("Expression", s.expression),
+                         ("Endpoint", s.endpoint), ("Baseline", s.baseline or "-"),
+                         ("Statistics", s.statistics_path), ("Constraints", s.constraints_path),
+                         ("Window", f"{s.window_start} to {s.window_end}"),
+                         ("Preprocessor", s.preprocessor_path or "-"),
+                         ("Postprocessor", s.postprocessor_path or "-"),
+                         ("Max runtime", f"{s.max_runtime_s} s"),
+                         ("Metrics", "recorded" if s.publish_metrics else "off")):
+        print(f"{label + ':':15}{value}")
+    if s.status == SCHEDULED:
+        runs = next_runs(s.expression, datetime.now(UTC), 5)
+        print(f"{'Next runs:':15}" + (", ".join(f"{r:%Y-%m-%d %H:%M}" for r in runs) or "-"))
+    print("Latest executions:" if latest else "No executions yet.")
+    for e in latest:
+        print(f"  {e.id:>5}  {e.scheduled_time:%Y-%m-%d %H:%M}  {e.status}"
+              f"{'  ' + e.failure_reason if e.failure_reason else ''}")
+    return 0
+
+
+def _start(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        print(f"Schedule {ws.start_schedule(args.name).name} is Scheduled.")
+    return 0
+
+
+def _stop(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        print(f"Schedule {ws.stop_schedule(args.name).name} is Stopped.")
+    return 0
+
+
+def _delete(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        ws.require_schedule(args.name)
+        ws.delete_schedule(args.name)
+    print(f"Deleted schedule {args.name}; its executions stay listed.")
+    return 0
+
+
+def _run_now(args) -> int:
+    from core.monitoring.scheduler import Scheduler, workspace_has_scheduler
+
+    with Workspace.open(args.workspace) as ws:
+        if args.queue or workspace_has_scheduler(ws.root):
+            queued = ws.run_now(args.name)
+            print(f"Queued execution {queued.id} of {args.name}; the scheduler driving this "
+                  f"workspace will run it.")
+            return 0
+        with Scheduler(ws) as scheduler:
+            done = scheduler.run_now(args.name)
+    print(f"Execution {done.id} of {args.name}: {done.status}"
+          f"{' - ' + done.failure_reason if done.failure_reason else ''}")
+    if done.report_dir:
+        print(f"Report: {done.report_dir}")
+    return 0 if done.status in ("Completed", "CompletedWithViolations") else 1
+
+
+def print_table(rows: list[tuple]) -> None:
+    """Print rows as left-aligned columns (the first row is the header)."""
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())

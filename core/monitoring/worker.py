@@ -1,0 +1,117 @@
+"""Runs monitoring executions in a child process, so one that overruns or is stopped can be killed.
+
+The child is spawned once and reused (imports are paid once); after a kill a fresh one is
+spawned for the next execution.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+RESULT, ERROR, TIMEOUT, STOPPED, CRASHED = "result", "error", "timeout", "stopped", "crashed"
+
+
+@dataclass(frozen=True)
+class WorkerOutcome:
+    """How one execution ended: ``kind`` is result, error, timeout, stopped or crashed."""
+
+    kind: str
+    result: Any = None
+    message: str = ""
+
+
+def _serve(conn) -> None:
+    """The child's loop: receive a MonitoringRequest, send back the ExecutionResult."""
+    from core.errors import AppError
+    from core.monitoring.execution import run_monitoring
+
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        try:
+            conn.send((RESULT, run_monitoring(request)))
+        except AppError as error:
+            conn.send((ERROR, str(error)))
+        except Exception as error:  # a bug in an execution must not kill the scheduler
+            conn.send((ERROR, f"The execution failed unexpectedly: {type(error).__name__}: "
+                              f"{error}\n{traceback.format_exc(limit=5)}"))
+
+
+class ExecutionWorker:
+    """A reusable child process for ``run_monitoring``."""
+
+    def __init__(self) -> None:
+        self._ctx = multiprocessing.get_context("spawn")  # fork is unsafe beside Qt threads
+        self._proc = None
+        self._conn = None
+
+    def run(self, request, *, timeout_s: float, should_stop: Callable[[], bool],
+            poll_s: float = 0.25) -> WorkerOutcome:
+        """Run one request; kill the child after ``timeout_s`` or when ``should_stop()``."""
+        self._ensure_started()
+        self._conn.send(request)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self._conn.poll(poll_s):
+                try:
+                    kind, payload = self._conn.recv()
+                except (EOFError, OSError):
+                    return self._crashed()
+                return WorkerOutcome(kind, payload if kind == RESULT else None,
+                                     payload if kind == ERROR else "")
+            if not self._proc.is_alive():
+                return self._crashed()
+            if time.monotonic() >= deadline:
+                self._kill()
+                return WorkerOutcome(TIMEOUT, message=f"The execution exceeded its maximum "
+                                                      f"runtime of {timeout_s:g} s.")
+            if should_stop():
+                self._kill()
+                return WorkerOutcome(STOPPED, message="Stopped by the user.")
+
+    def close(self) -> None:
+        """Ask the child to exit; kill it if it does not."""
+        if self._proc is None:
+            return
+        try:
+            self._conn.send(None)
+        except OSError:
+            pass
+        self._proc.join(timeout=5)
+        self._kill()
+
+    def _ensure_started(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            return
+        parent, child = self._ctx.Pipe()
+        self._proc = self._ctx.Process(target=_serve, args=(child,), daemon=True,
+                                       name="monitoring-execution")
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def _crashed(self) -> WorkerOutcome:
+        code = self._proc.exitcode if self._proc is not None else None
+        self._kill()
+        return WorkerOutcome(CRASHED, message=f"The execution process ended unexpectedly "
+                                              f"(exit code {code}).")
+
+    def _kill(self) -> None:
+        proc, conn, self._proc, self._conn = self._proc, self._conn, None, None
+        if proc is not None and proc.is_alive():
+            proc.kill()
+            proc.join(timeout=5)
+        if conn is not None:
+            conn.close()
