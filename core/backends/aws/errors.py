@@ -41,7 +41,6 @@ def _client_error_message(error, action: str) -> tuple[str, str]:
     code = str(info.get("Code", "") or error.response.get("ResponseMetadata", {})
                .get("HTTPStatusCode", ""))
     detail = str(info.get("Message", "") or "").strip()
-    retries = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
     where = f" ({action})" if action else ""
     if code in DENIED_CODES:
         return code, (f"AWS denied access{where}: the credentials in use are not allowed to do "
@@ -63,9 +62,8 @@ def _client_error_message(error, action: str) -> tuple[str, str]:
                       f"{f' ({region})' if region else ''}. Set that region in the AWS "
                       f"settings, or choose a bucket in your region.")
     if code in THROTTLING_CODES:
-        return code, (f"AWS is throttling requests{where} and still refused after "
-                      f"{retries + 1} attempts. Wait a minute and retry, or ask for a higher "
-                      f"quota.")
+        return code, (f"AWS is throttling requests{where} and still refused after retrying "
+                      f"with backoff. Wait a minute and retry, or ask for a higher quota.")
     if code in MISSING_CODES:
         return code, f"Not found{where}: {detail or 'the object or resource does not exist'}."
     return code, f"AWS refused the request{where}: {code}: {detail}".rstrip(": ")

@@ -6,6 +6,7 @@ Credentials come only from boto3's chain for the chosen profile; nothing here st
 from __future__ import annotations
 
 import logging
+import threading
 
 from core.backends.aws.errors import aws_errors
 from core.config import AwsSettings
@@ -16,27 +17,50 @@ MAX_ATTEMPTS = 5  # botocore "standard" mode: exponential backoff with jitter be
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
 
+_loader_lock = threading.Lock()
+_shared_loader = None
+
+
+def _loader():
+    """One botocore data loader for every session: service models are parsed once."""
+    global _shared_loader
+    with _loader_lock:
+        if _shared_loader is None:
+            import botocore.loaders
+
+            _shared_loader = botocore.loaders.create_loader()
+        return _shared_loader
+
+
 def session(settings: AwsSettings):
     """A fresh ``boto3.Session`` for the settings' profile and region.
 
     Not cached: credentials are resolved anew, so a renewed SSO login or changed settings
-    take effect on the next operation.
+    take effect on the next operation (only the parsed service models are shared).
 
     Raises:
         AwsError: the profile does not exist.
     """
     import boto3
+    import botocore.session
 
+    loader = _loader()
     with aws_errors("opening the AWS profile"):
-        return boto3.Session(profile_name=settings.profile or None,
-                             region_name=settings.region or None)
+        core_session = botocore.session.Session(profile=settings.profile or None)
+        core_session.register_component("data_loader", loader)
+        result = boto3.Session(botocore_session=core_session,
+                               region_name=settings.region or None)
+    with _loader_lock:  # boto3 appends its data folder to the shared loader on every session
+        paths = loader.search_paths
+        paths[:] = list(dict.fromkeys(paths))
+    return result
 
 
 def client_config(max_attempts: int = MAX_ATTEMPTS, **extra):
     """botocore ``Config`` with standard retries (throttling is retried with backoff)."""
     from botocore.config import Config
 
-    return Config(retries={"mode": "standard", "max_attempts": max_attempts},
+    return Config(retries={"mode": "standard", "total_max_attempts": max_attempts},
                   connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S, **extra)
 
 
