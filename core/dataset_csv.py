@@ -37,6 +37,8 @@ class CsvFileReader:
         self.chunk_bytes = chunk_bytes
 
     def batches(self) -> Iterator[tuple[pa.RecordBatch, int]]:
+        if self.path.stat().st_size == 0:
+            raise InputError("the file is empty", path=str(self.path))
         with open(self.path, "rb") as handle:
             first_line = 1
             skip_header = self.header

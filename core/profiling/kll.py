@@ -206,15 +206,13 @@ def _concat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _sorted_java(values: np.ndarray, kind: str = "quicksort") -> np.ndarray:
     """Sort along the last axis in Java's ``Double.compare`` order (-0.0 before 0.0)."""
+    negative_zeros = (values == 0) & np.signbit(values)
     result = np.sort(values, axis=-1, kind=kind)
-    zeros = result == 0
-    if zeros.any() and np.signbit(result[zeros]).any():
-        # numpy treats -0.0 == 0.0, so their order inside a run of zeros is arbitrary;
-        # Java puts every -0.0 first. Rewrite each row's zero run accordingly.
-        for row in np.atleast_2d(result):
-            zero_at = np.flatnonzero(row == 0)
-            if zero_at.size:
-                negatives = int(np.signbit(row[zero_at]).sum())
-                row[zero_at] = 0.0
-                row[zero_at[:negatives]] = -0.0
+    if negative_zeros.any():
+        # numpy treats -0.0 == 0.0 (its SIMD sort may even swap their bits), so rebuild each
+        # run of zeros from the input's count: Java puts every -0.0 first.
+        per_row = negative_zeros.sum(axis=-1, keepdims=True)
+        zeros = result == 0
+        rank = np.cumsum(zeros, axis=-1) - 1
+        result = np.where(zeros, np.where(rank < per_row, -0.0, 0.0), result)
     return result
