@@ -16,6 +16,7 @@ from core.errors import AppError
 # subcommand name -> module in this package defining register(subparsers)
 COMMANDS: dict[str, str] = {
     "baseline": "cli.baseline_cmd",
+    "monitor": "cli.monitor_cmd",
     "serve": "cli.serve_cmd",
     "deploy": "cli.endpoint_cmds",
     "undeploy": "cli.endpoint_cmds",

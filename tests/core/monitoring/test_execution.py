@@ -1,0 +1,244 @@
+"""Monitoring executions end to end: drift with known answers, overrides, bad input, scripts."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import textwrap
+from datetime import timedelta
+
+import pytest
+
+from core.baseline import suggest_baseline
+from core.datasets import DatasetSpec
+from core.formats.jackson import java_double
+from core.monitoring.execution import MonitoringRequest, report_folder, run_monitoring
+from tests.core.monitoring.helpers import SCHEDULED, WINDOW, write_capture
+
+N_BASE, N_CUR = 1500, 600  # both below 2050 items: the KLL sketches hold every value exactly
+
+
+def _base_rows(seed: int = 1, n: int = N_BASE, shift: float = 0.0, mix=(0.6, 0.3, 0.1)):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        x = rng.gauss(50, 10) + shift
+        color = rng.choices("abc", weights=mix)[0]
+        rows.append((str(i % 2), f"{x:.2f}", color))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("baseline")
+    data = folder / "train.csv"
+    data.write_text("label,x,color\n" + "".join(f"{a},{b},{c}\n" for a, b, c in _base_rows()))
+    result = suggest_baseline(DatasetSpec(str(data)), folder / "out")
+    return result.statistics_path, result.constraints_path
+
+
+def _run(tmp_path, baseline, rows, **overrides):
+    capture = tmp_path / "capture"
+    if rows is not None:
+        write_capture(capture, [(f"{x},{c}", label) for label, x, c in rows])
+    statistics, constraints = overrides.pop("baseline_paths", baseline)
+    request = MonitoringRequest(statistics, constraints, tmp_path / "reports", "ep", "hourly",
+                                SCHEDULED, WINDOW[0], WINDOW[1], capture_root=capture,
+                                **overrides)
+    return run_monitoring(request)
+
+
+def _constraints_with(tmp_path, baseline, change) -> tuple:
+    doc = json.loads(open(baseline[1]).read())
+    change(doc)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "constraints.json"
+    path.write_text(json.dumps(doc))
+    return baseline[0], path
+
+
+def _ks(a, b):
+    keys = sorted(set(a) | set(b))
+    return max(abs(sum(v <= k for v in a) / len(a) - sum(v <= k for v in b) / len(b))
+               for k in keys)
+
+
+def test_identical_data_fires_nothing(tmp_path, baseline):
+    result = _run(tmp_path, baseline, _base_rows())
+    assert result.status_message == "Completed: Job completed successfully with no violations."
+    assert result.drift["x"]["distance"] == 0.0 and result.drift["color"]["distance"] == 0.0
+    assert (result.report_dir / "constraint_violations.json").read_text() == \
+        '{\n  "violations" : [ ]\n}'
+
+
+def test_shifted_numeric_column_drifts_by_the_ks_distance(tmp_path, baseline):
+    current = _base_rows(seed=2, n=N_CUR, shift=6.0)
+    result = _run(tmp_path, baseline, current)
+    base_x = [float(x) for _, x, _ in _base_rows()]
+    cur_x = [float(x) for _, x, _ in current]
+    expected = _ks(base_x, cur_x) - 1.8 * math.sqrt((N_BASE + N_CUR) / (N_BASE * N_CUR))
+    drift = [v for v in result.violations if v["constraint_check_type"] == "baseline_drift_check"]
+    assert drift == [{"feature_name": "x", "constraint_check_type": "baseline_drift_check",
+                      "description": f"Baseline drift distance: {java_double(expected)} "
+                                     "exceeds threshold: 0.1"}]
+    assert result.drift["x"]["top_movers"] and result.drift["x"]["psi"] > 0.1
+    assert {p.name: p.value for p in result.metrics}["feature_baseline_drift_x"] == expected
+
+
+def test_changed_categorical_mix_drifts_by_the_frequency_distance(tmp_path, baseline):
+    current = _base_rows(seed=3, n=N_CUR, mix=(0.3, 0.3, 0.4))
+    result = _run(tmp_path, baseline, current)
+    base = [c for _, _, c in _base_rows()]
+    cur = [c for _, _, c in current]
+    linf = max(abs(base.count(k) / len(base) - cur.count(k) / len(cur)) for k in "abc")
+    expected = linf - 1.8 * math.sqrt((N_BASE + N_CUR) / (N_BASE * N_CUR))
+    assert [v["feature_name"] for v in result.violations] == ["color"]
+    assert result.violations[0]["description"] == (
+        f"Baseline drift distance: {java_double(expected)} exceeds threshold: 0.1")
+    movers = result.drift["color"]["top_movers"]
+    assert movers[0]["bin"] in ("a", "c") and abs(movers[0]["change"]) > 0.2
+
+
+def test_robust_spares_small_windows_that_simple_flags(tmp_path, baseline):
+    current = _base_rows(seed=4, n=35, shift=4.0)  # ~0.16 apart; Robust removes ~0.31
+    robust = _run(tmp_path / "r", baseline, current)
+    assert robust.status == "Completed" and robust.drift["x"]["distance"] == 0.0
+    simple_paths = _constraints_with(tmp_path, baseline, lambda d: d["monitoring_config"][
+        "distribution_constraints"].update(comparison_method="Simple"))
+    simple = _run(tmp_path / "s", baseline, current, baseline_paths=simple_paths)
+    assert "x" in {v["feature_name"] for v in simple.violations}
+    assert simple.drift["x"]["distance"] > 0.1
+
+
+def test_overrides_and_switches_are_honoured(tmp_path, baseline):
+    current = _base_rows(seed=5, n=N_CUR, shift=6.0, mix=(0.3, 0.3, 0.4))
+
+    def per_feature(doc):
+        for feature in doc["features"]:
+            if feature["name"] == "x":
+                feature["monitoringConfigOverrides"] = {"evaluate_constraints": "Disabled"}
+
+    only_color = _run(tmp_path / "a", baseline, current,
+                      baseline_paths=_constraints_with(tmp_path / "a", baseline, per_feature))
+    assert [v["feature_name"] for v in only_color.violations] == ["color"]
+    off = _constraints_with(tmp_path / "b", baseline, lambda d: d["monitoring_config"][
+        "distribution_constraints"].update(perform_comparison="Disabled"))
+    assert _run(tmp_path / "b", baseline, current, baseline_paths=off).violations == []
+    quiet = _constraints_with(tmp_path / "c", baseline, lambda d: d["monitoring_config"].update(
+        evaluate_constraints="Disabled", emit_metrics="Disabled"))
+    result = _run(tmp_path / "c", baseline, current, baseline_paths=quiet)
+    assert result.status == "Completed" and result.metrics == []
+    assert result.drift["x"]["drifted"]  # still reported, just not a violation
+
+
+def test_missing_values_and_extra_columns(tmp_path, baseline):
+    rows = [(label, "" if i % 4 == 0 else x, c) for i, (label, x, c) in enumerate(_base_rows())]
+    write_capture(tmp_path / "capture", [(f"{x},{c},9", label) for label, x, c in rows])
+    result = _run(tmp_path, baseline, None)
+    checks = {(v["feature_name"], v["constraint_check_type"]) for v in result.violations}
+    assert ("x", "completeness_check") in checks and ("", "extra_column_check") in checks
+    assert result.drift["x"]["null_rate"]["change"] == pytest.approx(0.25, abs=0.01)
+
+
+def _append(tmp_path, text: bytes):
+    last = sorted((tmp_path / "capture").rglob("*.jsonl"))[-1]
+    with last.open("ab") as handle:
+        handle.write(text)
+
+
+RECORD = ('{"captureData":{"endpointInput":{"data":"%s","encoding":"%s"},'
+          '"endpointOutput":{"data":"1","encoding":"CSV"}},'
+          '"eventMetadata":{"eventId":"x","inferenceTime":"2024-03-05T10:59:59Z"}}\n')
+
+
+@pytest.mark.parametrize(("damage", "reason"), [
+    (lambda t: _append(t, b'{"captureData":{"endpointIn'), "cut short"),
+    (lambda t: _append(t, b"not json at all\n"), "not a JSON capture record"),
+    (lambda t: _append(t, (RECORD % ("1.5,a,7", "CSV")).encode()), "has 4 columns"),
+    (lambda t: _append(t, (RECORD % ("1.5,a", "UTF8")).encode()), "unknown encoding 'UTF8'"),
+])
+def test_bad_capture_fails_cleanly_with_file_and_line(tmp_path, baseline, damage, reason):
+    write_capture(tmp_path / "capture", [(f"{x},{c}", a) for a, x, c in _base_rows(n=50)])
+    damage(tmp_path)
+    result = _run(tmp_path, baseline, None)
+    assert result.status == "Failed" and reason in result.failure_reason
+    assert ".jsonl" in result.failure_reason and "line 51" in result.failure_reason
+    _assert_nothing_published(tmp_path)
+
+
+def test_empty_window_and_missing_baseline_fail(tmp_path, baseline):
+    rows = [(f"{x},{c}", a) for a, x, c in _base_rows(n=20)]
+    write_capture(tmp_path / "capture", rows, start=WINDOW[0] - timedelta(hours=3))
+    result = _run(tmp_path, baseline, None)
+    assert (result.status, result.failure_reason) == ("Failed", "Job inputs had no data")
+    assert result.status_message == "Failed: Job inputs had no data"
+    missing = _run(tmp_path, baseline, None, baseline_paths=(tmp_path / "nope.json",
+                                                              baseline[1]))
+    assert missing.status == "Failed" and "nope.json" in missing.failure_reason
+    _assert_nothing_published(tmp_path)
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ("def preprocess_handler(r):\n    raise KeyError('label')\n", "KeyError: 'label'"),
+    ("def preprocess_handler(r):\n    while True:\n        pass\n", "was stopped"),
+])
+def test_failing_preprocessor_fails_the_execution(tmp_path, baseline, body, reason):
+    script = tmp_path / "pre.py"
+    script.write_text(body)
+    result = _run(tmp_path, baseline, _base_rows(n=30), preprocessor_path=script,
+                  script_timeout_s=1)
+    assert result.status == "Failed" and reason in result.failure_reason
+    _assert_nothing_published(tmp_path)
+
+
+def test_preprocessor_rows_and_postprocessor_after_the_analysis(tmp_path, baseline):
+    pre = tmp_path / "pre.py"
+    pre.write_text(textwrap.dedent("""
+        def preprocess_handler(inference_record, logger):
+            x, color = inference_record.endpoint_input.data.split(",")
+            if color == "c":
+                return []
+            return {"label": int(inference_record.endpoint_output.data), "x": float(x),
+                    "color": color}
+    """))
+    post = tmp_path / "post.py"
+    post.write_text(textwrap.dedent("""
+        import os, pathlib
+        def postprocess_handler():
+            out = pathlib.Path(os.environ["output_path"])
+            assert (out / "statistics.json").exists()
+            (out / "post.txt").write_text(os.environ["start_time"])
+    """))
+    result = _run(tmp_path, baseline, _base_rows(), preprocessor_path=pre,
+                  postprocessor_path=post)
+    colors = [c for _, _, c in _base_rows()]
+    assert result.item_count == len(colors) - colors.count("c")
+    assert (result.report_dir / "post.txt").read_text() == "2024-03-05T10:00:00Z"
+
+
+def test_failing_postprocessor_publishes_nothing(tmp_path, baseline):
+    post = tmp_path / "post.py"
+    post.write_text("def postprocess_handler():\n    raise RuntimeError('boom')\n")
+    result = _run(tmp_path, baseline, _base_rows(n=40), postprocessor_path=post)
+    assert result.status == "Failed" and "RuntimeError: boom" in result.failure_reason
+    _assert_nothing_published(tmp_path)
+
+
+def test_dataset_input_monitors_like_batch_transform(tmp_path, baseline):
+    data = tmp_path / "batch.csv"
+    data.write_text("".join(f"{a},{b},{c}\n" for a, b, c in _base_rows()))
+    result = run_monitoring(MonitoringRequest(
+        baseline[0], baseline[1], tmp_path / "reports", None, "nightly", SCHEDULED,
+        dataset=DatasetSpec(str(data), header=False)))
+    assert result.status == "Completed" and result.item_count == N_BASE
+    assert result.report_dir == tmp_path / "reports" / "nightly" / "2024/03/05/11"
+    assert result.metrics[0].namespace == "aws/sagemaker/ModelMonitoring/data-metrics"
+
+
+def _assert_nothing_published(tmp_path):
+    final = report_folder(tmp_path / "reports", "ep", "hourly", SCHEDULED)
+    assert not final.exists()
+    leftovers = [p for p in (tmp_path / "reports").rglob("*") if p.is_file() or
+                 p.name.endswith(".partial")] if (tmp_path / "reports").exists() else []
+    assert leftovers == []
