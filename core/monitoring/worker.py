@@ -6,8 +6,12 @@ spawned for the next execution.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -17,6 +21,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 RESULT, ERROR, TIMEOUT, STOPPED, CRASHED = "result", "error", "timeout", "stopped", "crashed"
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class WorkerOutcome:
 
 def _serve(conn) -> None:
     """The child's loop: receive a MonitoringRequest, send back the ExecutionResult."""
+    _detach_from_terminal_and_follow_parent()
     from core.errors import AppError
     from core.monitoring.execution import run_monitoring
 
@@ -47,6 +53,22 @@ def _serve(conn) -> None:
         except Exception as error:  # a bug in an execution must not kill the scheduler
             conn.send((ERROR, f"The execution failed unexpectedly: {type(error).__name__}: "
                               f"{error}\n{traceback.format_exc(limit=5)}"))
+
+
+def _detach_from_terminal_and_follow_parent() -> None:
+    """Own process group (so a kill also reaches the scripts an execution starts, and Ctrl+C
+    goes to the scheduler alone), and on Linux die with the scheduler if it is killed."""
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            log.debug("cannot ask to die with the parent; an orphan would finish its run")
+        parent = multiprocessing.parent_process()
+        if parent is not None and os.getppid() != parent.pid:  # it died before the request
+            os._exit(1)
 
 
 class ExecutionWorker:
@@ -111,7 +133,18 @@ class ExecutionWorker:
     def _kill(self) -> None:
         proc, conn, self._proc, self._conn = self._proc, self._conn, None, None
         if proc is not None and proc.is_alive():
-            proc.kill()
+            _kill_group(proc)
             proc.join(timeout=5)
         if conn is not None:
             conn.close()
+
+
+def _kill_group(proc) -> None:
+    """Kill the worker and every process it started (they share its process group)."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+            return
+        except (ProcessLookupError, PermissionError):
+            pass  # not yet its own group leader: kill the process alone
+    proc.kill()
