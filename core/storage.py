@@ -154,6 +154,20 @@ class Storage:
                                           int(item["Size"]), item.get("LastModified")))
         return sorted(found, key=lambda f: f.location)
 
+    def list_folders(self, prefix: str) -> list[str]:
+        """The immediate sub-folders of a folder (local) or of a key prefix ending in ``/``."""
+        if not is_s3(prefix):
+            root = Path(prefix)
+            return sorted(str(p) for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        bucket, key = split_s3(prefix.rstrip("/") + "/")
+        folders = []
+        with self._errors(f"s3:ListBucket on {prefix}"):
+            for page in self.s3.get_paginator("list_objects_v2").paginate(
+                    Bucket=bucket, Prefix=key, Delimiter="/"):
+                folders.extend(f"{S3_SCHEME}{bucket}/{p['Prefix'].rstrip('/')}"
+                               for p in page.get("CommonPrefixes", []))
+        return sorted(folders)
+
     def download(self, location: str, local_path: str | os.PathLike, *,
                  progress: ProgressFn = no_progress,
                  cancel: CancelToken | None = None) -> Path:

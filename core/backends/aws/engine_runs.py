@@ -1,0 +1,176 @@
+"""The app's own engine over S3 data: baselines and monitoring executions for SageMaker
+endpoints, for accounts that cannot use managed Model Monitor.
+
+Inputs are staged into a local cache folder with streaming downloads, the path-based engine
+runs there, and outputs are uploaded only once complete (a failure leaves no partial report in
+S3); metrics then go to CloudWatch.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from core.backends.aws.errors import AwsError
+from core.config import AwsSettings
+from core.errors import InputError
+from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
+from core.storage import Storage, is_s3, join, name_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class S3Baseline:
+    statistics_uri: str
+    constraints_uri: str
+    item_count: int
+    feature_count: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class S3Execution:
+    """An engine execution over S3 data: the engine's result, where its report went, metrics."""
+
+    result: object  # core.monitoring.execution.ExecutionResult
+    report_uri: str | None
+    metrics_published: int = 0
+
+
+def suggest_baseline_s3(settings: AwsSettings, dataset: str, output: str, *,
+                        fmt: str | None = None, header: bool = True,
+                        progress: ProgressFn = no_progress,
+                        cancel: CancelToken | None = None) -> S3Baseline:
+    """Profile a dataset (file or prefix, local or S3) and write the baseline to ``output``.
+
+    ``output`` receives ``statistics.json`` and ``constraints.json`` together, or neither.
+    """
+    from core.baseline import suggest_baseline
+    from core.datasets import DatasetSpec
+
+    storage = Storage(settings)
+    with tempfile.TemporaryDirectory(prefix="mm-baseline-") as work:
+        local = _stage_dataset(storage, dataset, Path(work) / "dataset",
+                               scaled(progress, 0.0, 0.3), cancel)
+        outputs = Path(work) / "out"
+        result = suggest_baseline(DatasetSpec(str(local), fmt, header), outputs,
+                                  progress=scaled(progress, 0.3, 0.9), cancel=cancel)
+        published = storage.publish_dir(outputs, output, progress=scaled(progress, 0.9, 1.0),
+                                        cancel=cancel)
+    by_name = {name_of(p): p for p in published}
+    return S3Baseline(by_name["statistics.json"], by_name["constraints.json"],
+                      result.item_count, result.feature_count, result.seconds)
+
+
+def monitor_s3(settings: AwsSettings, *, endpoint: str, schedule: str, statistics: str,
+               constraints: str, capture: str, output: str, scheduled_time: datetime,
+               window_start: datetime | None = None, window_end: datetime | None = None,
+               variant: str | None = None, preprocessor: str | None = None,
+               postprocessor: str | None = None, publish_metrics: bool | None = None,
+               workspace=None, progress: ProgressFn = no_progress,
+               cancel: CancelToken | None = None) -> S3Execution:
+    """One monitoring execution of an endpoint's captured traffic in S3.
+
+    Args:
+        capture: the capture destination (holding ``{endpoint}/{variant}/yyyy/mm/dd/HH``).
+        output: reports root; the report goes to ``{output}/{endpoint}/{schedule}/yyyy/mm/dd/HH``
+            of the scheduled hour, as SageMaker lays it out.
+        publish_metrics: send metrics to CloudWatch (default: the settings' choice).
+        workspace: when given, the metric points are also kept there for the history charts.
+
+    Returns:
+        The result; a Failed execution (no data, bad input) uploads nothing.
+    """
+    from core.monitoring.execution import FAILED, MonitoringRequest, run_monitoring, window_of
+
+    storage = Storage(settings)
+    publish = settings.publish_metrics if publish_metrics is None else publish_metrics
+    with tempfile.TemporaryDirectory(prefix="mm-monitor-") as work_dir:
+        work = Path(work_dir)
+        local = {name: storage.download(uri, work / "baseline" / f"{name}.json", cancel=cancel)
+                 for name, uri in (("statistics", statistics), ("constraints", constraints))}
+        scripts = {name: storage.download(uri, work / "scripts" / name_of(uri), cancel=cancel)
+                   if uri else None
+                   for name, uri in (("pre", preprocessor), ("post", postprocessor))}
+        request = MonitoringRequest(
+            statistics_path=local["statistics"], constraints_path=local["constraints"],
+            output_root=work / "reports", endpoint_name=endpoint, schedule_name=schedule,
+            scheduled_time=scheduled_time, window_start=window_start, window_end=window_end,
+            capture_root=work / "capture", preprocessor_path=scripts["pre"],
+            postprocessor_path=scripts["post"], publish_metrics=publish)
+        start, end = window_of(request)
+        stage_capture(storage, capture, endpoint, start, end, work / "capture", variant=variant,
+                      progress=scaled(progress, 0.05, 0.4), cancel=cancel)
+        result = run_monitoring(request, progress=scaled(progress, 0.4, 0.85), cancel=cancel)
+        if result.status == FAILED or result.report_dir is None:
+            return S3Execution(result, None)
+        relative = Path(result.report_dir).relative_to(work / "reports").as_posix()
+        report_uri = join(output, relative)
+        storage.publish_dir(result.report_dir, report_uri,
+                            progress=scaled(progress, 0.85, 0.95), cancel=cancel)
+    sent = _publish(settings, result, report_uri, publish, workspace, progress, cancel)
+    progress(Progress(1000, 1000, result.status_message))
+    return S3Execution(result, report_uri, sent)
+
+
+def stage_capture(storage: Storage, capture: str, endpoint: str, start: datetime,
+                  end: datetime, local_root: Path, *, variant: str | None = None,
+                  progress: ProgressFn = no_progress,
+                  cancel: CancelToken | None = None) -> list[Path]:
+    """Download the capture files of the hours meeting ``[start, end)`` into ``local_root``.
+
+    Only the hour folders of the window are listed, so a long capture history costs nothing.
+    """
+    endpoint_root = join(capture, endpoint)
+    variants = ([join(endpoint_root, variant)] if variant
+                else storage.list_folders(endpoint_root))
+    files = []
+    for variant_root in variants:
+        for hour in _hours(start, end):
+            files.extend(storage.list_files(join(variant_root, f"{hour:%Y/%m/%d/%H}") + "/"))
+    log.info("staging %d capture files of %s for %s .. %s", len(files), endpoint, start, end)
+    return storage.download_files(files, capture, local_root, progress=progress, cancel=cancel)
+
+
+def _hours(start: datetime, end: datetime) -> list[datetime]:
+    hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    hours = []
+    while hour < end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours
+
+
+def _stage_dataset(storage: Storage, dataset: str, folder: Path, progress: ProgressFn,
+                   cancel: CancelToken | None) -> Path:
+    if not is_s3(dataset):
+        return Path(dataset)
+    files = [f for f in storage.list_files(dataset) if not name_of(f.location).startswith(".")]
+    exact = [f for f in files if f.location == dataset]
+    if exact:
+        return storage.download(dataset, folder / name_of(dataset), progress=progress,
+                                cancel=cancel)
+    if not files:
+        raise InputError("no dataset files at this S3 location", path=dataset)
+    storage.download_files(files, dataset, folder, progress=progress, cancel=cancel)
+    return folder
+
+
+def _publish(settings, result, report_uri, publish, workspace, progress, cancel) -> int:
+    if workspace is not None and result.metrics:
+        workspace.add_metric_points(result.metrics)
+    if not (publish and result.metrics):
+        return 0
+    from core.backends.aws.metrics import publish_metrics
+
+    try:
+        return publish_metrics(settings, result.metrics, progress=scaled(progress, 0.95, 1.0),
+                               cancel=cancel)
+    except AwsError as error:
+        raise AwsError(f"The report is complete at {report_uri}, but its metrics could not be "
+                       f"sent to CloudWatch: {error}", code=error.code,
+                       action=error.action) from None
