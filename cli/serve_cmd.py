@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     parser.add_argument("--capture", default="input,output",
                         help="what to capture: input, output or input,output")
     parser.add_argument("--capture-config", help="a CaptureConfig as JSON (overrides the above)")
+    parser.add_argument("--sync-capture", action="store_true",
+                        help="answer a captured request only after its record is written")
     parser.add_argument("--port-file", help="write the bound port here once listening")
     parser.add_argument("--log-level", default="INFO")
     parser.set_defaults(handler=run)
@@ -53,7 +55,8 @@ def run(args) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     run_endpoint(args.name, args.model, capture_from_args(args), stop=stop, port=args.port,
-                 host=args.host, variant=args.variant, port_file=args.port_file)
+                 host=args.host, variant=args.variant, port_file=args.port_file,
+                 sync_capture=args.sync_capture)
     return 0
 
 

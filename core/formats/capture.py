@@ -7,9 +7,12 @@ One record per JSON Lines line, keys in the order real files use; files live und
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import random
 import uuid
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _string  # what json.dumps uses for str
 from pathlib import Path
 
 DEFAULT_CSV_CONTENT_TYPES = ("text/csv",)
@@ -23,6 +26,11 @@ def media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
+@functools.lru_cache(maxsize=64)
+def _media_types(content_types: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(media_type(t) for t in content_types)
+
+
 def capture_payload(body: bytes | str, content_type: str, mode: str, *,
                     csv_content_types=DEFAULT_CSV_CONTENT_TYPES,
                     json_content_types=DEFAULT_JSON_CONTENT_TYPES) -> dict:
@@ -31,16 +39,16 @@ def capture_payload(body: bytes | str, content_type: str, mode: str, *,
     The payload is kept as text when its media type is in the CSV or JSON list (and it is
     UTF-8), otherwise base64 of the raw bytes, as SageMaker documents.
     """
-    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     kind = media_type(content_type)
-    encoding = ("CSV" if kind in {media_type(t) for t in csv_content_types}
-                else "JSON" if kind in {media_type(t) for t in json_content_types} else "BASE64")
+    encoding = ("CSV" if kind in _media_types(tuple(csv_content_types))
+                else "JSON" if kind in _media_types(tuple(json_content_types)) else "BASE64")
     if encoding != "BASE64":
         try:
-            data = raw.decode("utf-8")
+            data = body if isinstance(body, str) else bytes(body).decode("utf-8")
         except UnicodeDecodeError:
             encoding = "BASE64"
     if encoding == "BASE64":
+        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         data = base64.b64encode(raw).decode("ascii")
     return {"observedContentType": content_type, "mode": mode, "data": data, "encoding": encoding}
 
@@ -90,9 +98,55 @@ def encode_record(record: dict) -> bytes:
     return (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def capture_line(input_body: bytes | str | None, input_content_type: str,
+                 output_body: bytes | str | None, output_content_type: str, *,
+                 inference_time: datetime, event_id: str | None = None,
+                 inference_id: str | None = None, custom_attributes: str | None = None,
+                 csv_content_types=DEFAULT_CSV_CONTENT_TYPES,
+                 json_content_types=DEFAULT_JSON_CONTENT_TYPES) -> bytes:
+    """``encode_record(capture_record(...))`` byte for byte, in a fraction of the time.
+
+    The endpoint's capture writer calls this once per captured request.
+    """
+    lists = {"csv_content_types": csv_content_types, "json_content_types": json_content_types}
+    parts = ['{"captureData":{']
+    if input_body is not None:
+        parts.append('"endpointInput":')
+        parts.append(_payload_json(capture_payload(input_body, input_content_type, "INPUT",
+                                                   **lists)))
+    if output_body is not None:
+        parts.append(',"endpointOutput":' if input_body is not None else '"endpointOutput":')
+        parts.append(_payload_json(capture_payload(output_body, output_content_type, "OUTPUT",
+                                                   **lists)))
+    parts.append('},"eventMetadata":{"eventId":')
+    parts.append(_string(event_id or fast_uuid4()))
+    if inference_id is not None:
+        parts.append(',"inferenceId":' + _string(inference_id))
+    parts.append(',"inferenceTime":"' + format_inference_time(inference_time) + '"')
+    if custom_attributes is not None:
+        parts.append(',"customAttributes":' + _string(custom_attributes))
+    parts.append('},"eventVersion":"0"}\n')
+    return "".join(parts).encode("utf-8")
+
+
+def _payload_json(payload: dict) -> str:
+    return (f'{{"observedContentType":{_string(payload["observedContentType"])},'
+            f'"mode":"{payload["mode"]}","data":{_string(payload["data"])},'
+            f'"encoding":"{payload["encoding"]}"}}')
+
+
+def fast_uuid4() -> str:
+    """A random (version 4) UUID string, about three times faster than ``str(uuid4())``."""
+    h = "%032x" % ((random.getrandbits(128) & 0xFFFFFFFFFFFF0FFF3FFFFFFFFFFFFFFF)
+                   | 0x00000000000040008000000000000000)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def format_inference_time(when: datetime) -> str:
     """UTC, second precision, ``Z`` suffix: ``2021-08-11T17:05:04Z``. Naive times are UTC."""
-    return _utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
+    t = _utc(when)
+    return (f"{t.year:04d}-{t.month:02d}-{t.day:02d}T"
+            f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z")
 
 
 def parse_inference_time(text: str) -> datetime:
@@ -118,4 +172,6 @@ def capture_file_path(root: str | Path, endpoint: str, variant: str, when: datet
 
 
 def _utc(when: datetime) -> datetime:
+    if when.tzinfo is UTC:
+        return when
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

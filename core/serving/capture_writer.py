@@ -1,13 +1,23 @@
 """Append capture records to hourly JSON Lines files from one writer thread.
 
-Guarantee: :meth:`CaptureWriter.write` returns True only after the record's whole line has
-been handed to the kernel by ``write(2)`` on an ``O_APPEND`` file descriptor. From then on it
-survives the server process being killed (the page cache belongs to the kernel); it survives
-a power cut only after the file's ``fsync``, which happens when the writer closes the file
-(hour roll-over and graceful stop). Request threads wait for that hand-off before they answer,
-so an acknowledged request is a written record. Each batch is one ``os.write`` of whole lines,
-so a killed process can at worst leave one unterminated last line, never a line that is
-followed by more data; readers skip such a fragment.
+Request threads only queue a record (a ready line, or a function that builds it); the writer
+thread builds the lines and appends each batch with one ``write(2)`` on an ``O_APPEND`` file
+descriptor. Guarantees, in the words of :meth:`CaptureWriter.write`:
+
+* ``wait=False`` (the endpoint's default): when ``write`` returns, the record is queued; the
+  writer writes it within milliseconds (it lingers ``LINGER_SECONDS`` after a batch so that
+  under load one wake-up and one ``write(2)`` serve many records). A graceful stop (:meth:`close`,
+  SIGTERM) writes every queued record before the process exits. A killed process loses only
+  the records still queued: those the writer has not yet acknowledged as written
+  (``written`` counts the acknowledged ones).
+* ``wait=True`` (``--sync-capture``): ``write`` returns True only after the record's line was
+  handed to the kernel, so an answered request is a written record even if the process is
+  killed the next instant.
+
+Written data survives a killed process (the page cache belongs to the kernel); it survives a
+power cut once fsync'd, which the writer does when it closes a file (hour roll-over, stop).
+Each batch is whole lines in one ``os.write``, so a killed process can at worst leave one
+unterminated last line, never a broken line followed by more data; readers skip it.
 """
 
 from __future__ import annotations
@@ -15,7 +25,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +36,9 @@ from core.formats.capture import capture_file_path, hour_folder
 log = logging.getLogger(__name__)
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+
+LINGER_SECONDS = 0.002  # after a batch, without waiters: records reach the file this late
+Line = bytes | Callable[[], bytes]  # a JSON line, or a function the writer calls to build it
 
 
 class CaptureWriter:
@@ -36,25 +51,34 @@ class CaptureWriter:
     def __init__(self, root: str | Path, endpoint: str, variant: str) -> None:
         self.root, self.endpoint, self.variant = Path(root), endpoint, variant
         self.written = 0  # records handed to the kernel
-        self.failed = 0  # records lost to an I/O error (logged)
+        self.failed = 0  # records lost to an error (logged)
         self._lock = threading.Lock()
         self._has_work = threading.Condition(self._lock)
         self._done = threading.Condition(self._lock)
-        self._pending: list[tuple[int, bytes, datetime]] = []
-        self._lost: set[int] = set()  # sequence numbers whose write failed
+        self._pending: list[tuple[int, Line, datetime]] = []
+        self._lost: set[int] = set()  # sequence numbers whose write failed (for waiters)
         self._queued = 0  # sequence number of the last queued record
         self._finished = 0  # sequence number of the last record written (or failed)
+        self._waiters = 0  # threads in write(wait=True); they never wait for a linger
+        self._linger_next = False
         self._closing = False
         self._files: dict[Path, int] = {}  # hour folder -> open fd
         self._thread = threading.Thread(target=self._run, name=f"capture-{endpoint}", daemon=True)
         self._thread.start()
 
-    def write(self, line: bytes, when: datetime, timeout: float = 30.0) -> bool:
-        """Queue one encoded line captured at ``when``; wait until it is written.
+    def write(self, line: Line, when: datetime, *, wait: bool = False,
+              timeout: float = 30.0) -> bool:
+        """Queue one record captured at ``when`` (its hour picks the folder).
+
+        Args:
+            line: the encoded JSON line, or a function returning it (called by the writer).
+            when: the record's inference time.
+            wait: return only once the line is written (see the module docstring).
+            timeout: the longest wait, in seconds.
 
         Returns:
-            True once written; False if the writer is closed, failed to write it, or did not
-            get to it within ``timeout`` seconds.
+            False if the writer is closed; with ``wait``, also False if the record could not
+            be written (or not within ``timeout``); True otherwise.
         """
         with self._lock:
             if self._closing:
@@ -63,8 +87,14 @@ class CaptureWriter:
             seq = self._queued
             self._pending.append((seq, line, when))
             self._has_work.notify()
-            if not self._done.wait_for(lambda: self._finished >= seq, timeout):
-                return False
+            if not wait:
+                return True
+            self._waiters += 1
+            try:
+                if not self._done.wait_for(lambda: self._finished >= seq, timeout):
+                    return False
+            finally:
+                self._waiters -= 1
             if seq in self._lost:
                 self._lost.discard(seq)
                 return False
@@ -79,6 +109,9 @@ class CaptureWriter:
 
     def _run(self) -> None:
         while True:
+            if self._linger_next:
+                # Let a few more records arrive: one wake-up and one write(2) serve them all.
+                time.sleep(LINGER_SECONDS)
             with self._lock:
                 self._has_work.wait_for(lambda: self._pending or self._closing)
                 batch, self._pending = self._pending, []
@@ -88,20 +121,28 @@ class CaptureWriter:
             with self._lock:
                 self.written += len(batch) - len(lost)
                 self.failed += len(lost)
-                self._lost |= lost
+                if self._waiters:
+                    self._lost |= lost
                 self._finished = upto
                 self._done.notify_all()
                 if closing and not self._pending:
                     break
+                self._linger_next = bool(batch) and not self._waiters and not self._closing
         self._close_files()
 
-    def _write_batch(self, batch: list[tuple[int, bytes, datetime]]) -> set[int]:
-        """Write a batch grouped by hour folder; returns the sequence numbers lost."""
+    def _write_batch(self, batch: list[tuple[int, Line, datetime]]) -> set[int]:
+        """Build and write a batch grouped by hour folder; returns the sequence numbers lost."""
         groups: dict[Path, list[tuple[int, bytes, datetime]]] = {}
-        for item in batch:
-            folder = hour_folder(self.root, self.endpoint, self.variant, item[2])
-            groups.setdefault(folder, []).append(item)
         lost: set[int] = set()
+        for seq, line, when in batch:
+            try:
+                data = line if isinstance(line, bytes) else line()
+            except Exception:  # a record that cannot be built is lost, not the writer
+                log.exception("capture record could not be built")
+                lost.add(seq)
+                continue
+            folder = hour_folder(self.root, self.endpoint, self.variant, when)
+            groups.setdefault(folder, []).append((seq, data, when))
         for folder, items in groups.items():
             try:
                 _write_all(self._fd_for(folder, items[0][2]), b"".join(i[1] for i in items))

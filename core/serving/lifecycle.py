@@ -56,7 +56,7 @@ def endpoint_folder(workspace: Workspace, name: str) -> Path:
 def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
                  capture: CaptureConfig, port: int | None = None, *,
                  variant: str = "AllTraffic", timeout: float = 60.0,
-                 progress: ProgressFn = no_progress,
+                 sync_capture: bool = False, progress: ProgressFn = no_progress,
                  cancel: CancelToken | None = None) -> EndpointRecord:
     """Start a local endpoint process and wait until ``/ping`` answers.
 
@@ -68,6 +68,9 @@ def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
         port: the port to listen on; None picks a free one.
         variant: production variant name.
         timeout: seconds to wait for the server to answer ``/ping``.
+        sync_capture: answer a captured request only once its record is written (see
+            :mod:`core.serving.capture_writer`); by default records are queued and written
+            within milliseconds, and a graceful stop writes them all.
 
     Returns:
         The InService record.
@@ -96,7 +99,8 @@ def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
         capture_config=capture.to_dict(), port=port, created_at=getattr(existing, "created_at",
                                                                         None)))
     progress(Progress(0, 3, f"Starting {name}"))
-    proc = _spawn(name, model_path, capture, port or 0, variant, port_file, folder / "server.log")
+    proc = _spawn(name, model_path, capture, port or 0, variant, port_file,
+                  folder / "server.log", sync_capture)
     workspace.update_endpoint(name, pid=proc.pid)
     try:
         bound = _wait_ready(proc, name, port_file, timeout, progress, cancel)
@@ -115,14 +119,14 @@ def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
 
 
 def _spawn(name: str, model_path: Path, capture: CaptureConfig, port: int, variant: str,
-           port_file: Path, log_path: Path) -> subprocess.Popen:
+           port_file: Path, log_path: Path, sync_capture: bool) -> subprocess.Popen:
     if getattr(sys, "frozen", False):  # a packaged app runs its own executable
         command = [sys.executable, "serve"]
     else:  # the same as ``main.py serve`` without importing the other subcommands
         command = [sys.executable, "-m", "cli.serve_cmd"]
     command += ["--name", name, "--model", str(model_path), "--port", str(port),
                 "--variant", variant, "--capture-config", json.dumps(capture.to_dict()),
-                "--port-file", str(port_file)]
+                "--port-file", str(port_file)] + (["--sync-capture"] if sync_capture else [])
     with open(log_path, "ab") as log_file:
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
                                 stderr=subprocess.STDOUT, start_new_session=True,

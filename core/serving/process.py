@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 def run_endpoint(name: str, model_path: str | Path, capture: CaptureConfig, *,
                  stop: threading.Event, port: int = 0, host: str = "127.0.0.1",
-                 variant: str = "AllTraffic", port_file: str | Path | None = None) -> int:
+                 variant: str = "AllTraffic", port_file: str | Path | None = None,
+                 sync_capture: bool = False) -> int:
     """Load the model, serve until ``stop`` is set, then stop gracefully.
 
     Args:
@@ -33,13 +34,15 @@ def run_endpoint(name: str, model_path: str | Path, capture: CaptureConfig, *,
         host: the address to bind; loopback by default.
         variant: the production variant name in capture paths and response headers.
         port_file: where to write the bound port once listening.
+        sync_capture: answer a sampled request only after its record is written.
 
     Returns:
         The number of capture records written.
     """
     capture.validate()
     model = load_model(model_path)
-    server = EndpointServer(name, model, capture, variant=variant, host=host, port=port)
+    server = EndpointServer(name, model, capture, variant=variant, host=host, port=port,
+                            sync_capture=sync_capture)
     log.info("endpoint %s serving %s on %s (capture %s)", name, model_path, server.url,
              f"{capture.sampling_percentage:g}% to {capture.destination}"
              if capture.enable else "off")

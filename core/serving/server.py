@@ -7,6 +7,7 @@ keep-alive; sampled requests are captured through :class:`CaptureWriter` before 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from core.formats.capture import capture_record, encode_record
+from core.formats.capture import capture_line
 from core.serving.capture_writer import CaptureWriter
 from core.serving.config import CaptureConfig
 from core.serving.model import Model
@@ -39,10 +40,13 @@ class EndpointServer(ThreadingHTTPServer):
     request_queue_size = 256  # the default 5 gives multi-second tails under 64 connections
 
     def __init__(self, name: str, model: Model, capture: CaptureConfig, *,
-                 variant: str = "AllTraffic", host: str = "127.0.0.1", port: int = 0) -> None:
+                 variant: str = "AllTraffic", host: str = "127.0.0.1", port: int = 0,
+                 sync_capture: bool = False) -> None:
+        """``sync_capture``: answer a sampled request only once its record is written
+        (see :mod:`core.serving.capture_writer` for both guarantees)."""
         super().__init__((host, port), _Handler)
         self.name, self.model, self.variant = name, model, variant
-        self.capture = capture
+        self.capture, self.sync_capture = capture, sync_capture
         self.writer = (CaptureWriter(Path(capture.destination), name, variant)
                        if capture.enable and capture.sampling_percentage > 0 else None)
         self._state = threading.Lock()
@@ -178,14 +182,15 @@ class _Handler(BaseHTTPRequestHandler):
         if not server.sampled():
             return
         cfg = server.capture
-        record = capture_record(
-            body if cfg.capture_input else None, request_type,
+        # The writer thread builds the line: the request thread only queues its parts.
+        line = functools.partial(
+            capture_line, body if cfg.capture_input else None, request_type,
             output if cfg.capture_output else None, output_type,
             inference_time=arrived, inference_id=self.headers.get(INFERENCE_ID_HEADER),
             custom_attributes=self.headers.get(CUSTOM_ATTRIBUTES_HEADER),
             csv_content_types=cfg.csv_content_types, json_content_types=cfg.json_content_types)
-        if not server.writer.write(encode_record(record), arrived):
-            log.error("capture record %s was not written", record["eventMetadata"]["eventId"])
+        if not server.writer.write(line, arrived, wait=server.sync_capture):
+            log.error("capture record of a request at %s was not written", arrived)
 
     def _send_model_error(self, runtime: bool, error: RequestError) -> None:
         """The container answers its own status; the runtime route wraps it as SageMaker does."""

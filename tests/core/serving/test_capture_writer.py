@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from core.formats.capture import capture_record, encode_record
 from core.serving.capture_writer import CaptureWriter
@@ -17,13 +20,17 @@ def _line(n: int, when: datetime) -> bytes:
                                         inference_time=when, inference_id=str(n)))
 
 
-def test_concurrent_writers_lose_and_double_nothing(tmp_path):
+@pytest.mark.parametrize("wait", [False, True])
+def test_concurrent_writers_lose_and_double_nothing(tmp_path, wait):
     writer = CaptureWriter(tmp_path, "ep", "AllTraffic")
     results = []
 
     def produce(start: int) -> None:
         for n in range(start, start + 500):
-            results.append(writer.write(_line(n, T0), T0))
+            line = _line(n, T0) if n % 2 else functools.partial(_line, n, T0)
+            results.append(writer.write(line, T0, wait=wait))
+            if wait:
+                assert writer.written >= 1
 
     threads = [threading.Thread(target=produce, args=(k * 1000,)) for k in range(8)]
     for thread in threads:
@@ -42,7 +49,7 @@ def test_new_file_per_hour_named_after_its_first_record(tmp_path):
     writer = CaptureWriter(tmp_path, "ep", "AllTraffic")
     times = [T0 + timedelta(seconds=s) for s in (0, 1, 2, 3602)]
     for n, when in enumerate(times):
-        assert writer.write(_line(n, when), when)
+        assert writer.write(_line(n, when), when, wait=True)
     writer.close()
     files = sorted(tmp_path.rglob("*.jsonl"))
     assert [f.parent.relative_to(tmp_path).as_posix() for f in files] == [
@@ -58,7 +65,8 @@ def test_closed_writer_refuses_and_io_errors_are_reported(tmp_path):
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("")
     writer = CaptureWriter(blocked, "ep", "AllTraffic")  # cannot create folders under a file
-    assert writer.write(_line(1, T0), T0) is False
-    assert writer.failed == 1
+    assert writer.write(_line(1, T0), T0, wait=True) is False
+    assert writer.write(lambda: 1 / 0, T0, wait=True) is False  # a builder that fails
+    assert writer.failed == 2
     writer.close()
     assert writer.write(_line(2, T0), T0) is False

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import http.client
 import threading
+import time
 from urllib.parse import urlsplit
 
 import boto3
 import numpy as np
 import pytest
 
-from core.serving.lifecycle import CaptureConfig
+from core.serving.lifecycle import CaptureConfig, undeploy
 from core.serving.payload import CSV_RESPONSE_TYPE, decode_rows, encode_predictions
 from tests.core.serving.capture_files import read_capture
 
@@ -74,8 +75,14 @@ def test_2000_requests_from_8_clients_give_exactly_2000_records(deploy, workspac
                                                                traffic_rows):
     record = deploy("capture-all", CaptureConfig(enable=True, sampling_percentage=100))
     answers = _send_all(record, traffic_rows, REQUESTS)
+    folder = workspace.capture_dir / "capture-all" / "AllTraffic"
+    deadline = time.monotonic() + 10  # queued records reach the files within milliseconds
+    while len(read_capture(folder)[0]) < REQUESTS and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(read_capture(folder)[0]) == REQUESTS
+    undeploy(workspace, record.name)  # the graceful stop flushes and adds nothing
 
-    records, files = read_capture(workspace.capture_dir / "capture-all" / "AllTraffic")
+    records, files = read_capture(folder)
     assert files and len(records) == REQUESTS
     by_id = {r["eventMetadata"]["inferenceId"]: r for r in records}
     assert len(by_id) == REQUESTS and set(by_id) == set(answers)
@@ -102,6 +109,7 @@ def test_sampling_30_percent_is_binomial(deploy, workspace, traffic_rows):
     record = deploy("capture-some", CaptureConfig(enable=True, sampling_percentage=30))
     total = 1000
     _send_all(record, traffic_rows, total)
+    undeploy(workspace, record.name)
     records, _ = read_capture(workspace.capture_dir / "capture-some")
     # 5 standard deviations of Binomial(1000, 0.3): a false failure is ~1 in 3.5 million.
     sigma = np.sqrt(total * 0.3 * 0.7)
@@ -112,12 +120,14 @@ def test_sampling_30_percent_is_binomial(deploy, workspace, traffic_rows):
 def test_capture_off_writes_nothing(deploy, workspace, traffic_rows):
     record = deploy("capture-off", CaptureConfig(enable=False))
     _send_all(record, traffic_rows, 200)
+    undeploy(workspace, record.name)
     assert not list(workspace.capture_dir.rglob("*.jsonl"))
 
 
 def test_input_only_capture(deploy, workspace, traffic_rows):
     record = deploy("capture-input", CaptureConfig(enable=True, capture_output=False))
     _send_all(record, traffic_rows, 40)
+    undeploy(workspace, record.name)
     records, _ = read_capture(workspace.capture_dir / "capture-input")
     assert len(records) == 40
     assert all(list(r["captureData"]) == ["endpointInput"] for r in records)

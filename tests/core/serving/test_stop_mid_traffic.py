@@ -83,8 +83,9 @@ def test_graceful_stop_mid_traffic_keeps_every_acknowledged_record(deploy, works
     assert workspace.get_endpoint(record.name).status == "Deleted"
 
 
-def test_killed_server_loses_no_acknowledged_record(deploy, workspace, traffic_rows):
-    record = deploy("stop-killed", CaptureConfig(enable=True))
+def test_killed_server_with_sync_capture_loses_no_acknowledged_record(deploy, workspace,
+                                                                     traffic_rows):
+    record = deploy("stop-killed", CaptureConfig(enable=True), sync_capture=True)
     load = Load(record.url, traffic_rows)
     load.wait_for_acks(300)
     with load.lock:
@@ -100,3 +101,18 @@ def test_killed_server_loses_no_acknowledged_record(deploy, workspace, traffic_r
     assert load.acked <= set(ids)
     assert set(ids) <= load.sent
     assert torn <= 1  # at most the one batch being written when the kill came
+
+
+def test_killed_server_loses_only_its_unwritten_queue(deploy, workspace, traffic_rows):
+    record = deploy("stop-killed-async", CaptureConfig(enable=True))
+    load = Load(record.url, traffic_rows)
+    load.wait_for_acks(300)
+    os.killpg(record.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    load.finish()
+
+    records, torn = read_capture_tolerant(workspace.capture_dir / record.name)
+    ids = _ids(records)
+    assert len(ids) == len(set(ids)) and set(ids) <= load.sent and torn <= 1
+    # Only what was still queued at the kill is missing: milliseconds of traffic.
+    assert len(load.acked - set(ids)) <= 200, len(load.acked - set(ids))
