@@ -8,6 +8,7 @@ S3); metrics then go to CloudWatch.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ def monitor_s3(settings: AwsSettings, *, endpoint: str, schedule: str, statistic
                       progress=scaled(progress, 0.05, 0.4), cancel=cancel)
         result = run_monitoring(request, progress=scaled(progress, 0.4, 0.85), cancel=cancel)
         if result.status == FAILED or result.report_dir is None:
-            return S3Execution(result, None)
+            return S3Execution(_with_s3_paths(result, work, capture), None)
         relative = Path(result.report_dir).relative_to(work / "reports").as_posix()
         report_uri = join(output, relative)
         storage.publish_dir(result.report_dir, report_uri,
@@ -125,6 +126,7 @@ def stage_capture(storage: Storage, capture: str, endpoint: str, start: datetime
 
     Only the hour folders of the window are listed, so a long capture history costs nothing.
     """
+    local_root.mkdir(parents=True, exist_ok=True)
     endpoint_root = join(capture, endpoint)
     variants = ([join(endpoint_root, variant)] if variant
                 else storage.list_folders(endpoint_root))
@@ -134,6 +136,17 @@ def stage_capture(storage: Storage, capture: str, endpoint: str, start: datetime
             files.extend(storage.list_files(join(variant_root, f"{hour:%Y/%m/%d/%H}") + "/"))
     log.info("staging %d capture files of %s for %s .. %s", len(files), endpoint, start, end)
     return storage.download_files(files, capture, local_root, progress=progress, cancel=cancel)
+
+
+def _with_s3_paths(result, work: Path, capture: str):
+    """Failure sentences name the S3 objects, not the temporary folder they were staged in."""
+    local = str(work / "capture")
+
+    def fix(text):
+        return text.replace(local, capture.rstrip("/")) if text else text
+
+    return dataclasses.replace(result, status_message=fix(result.status_message),
+                               failure_reason=fix(result.failure_reason))
 
 
 def _hours(start: datetime, end: datetime) -> list[datetime]:

@@ -56,15 +56,16 @@ def session(settings: AwsSettings):
     return result
 
 
-def client_config(max_attempts: int = MAX_ATTEMPTS, **extra):
+def client_config(max_attempts: int | None = None, **extra):
     """botocore ``Config`` with standard retries (throttling is retried with backoff)."""
     from botocore.config import Config
 
-    return Config(retries={"mode": "standard", "total_max_attempts": max_attempts},
+    return Config(retries={"mode": "standard",
+                           "total_max_attempts": max_attempts or MAX_ATTEMPTS},
                   connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S, **extra)
 
 
-def client(settings: AwsSettings, service: str, *, max_attempts: int = MAX_ATTEMPTS):
+def client(settings: AwsSettings, service: str, *, max_attempts: int | None = None):
     """A boto3 client for ``service`` ("s3", "sagemaker", "cloudwatch", ...).
 
     S3 uses path-style addressing when ``endpoint_url`` points at S3-compatible storage.
