@@ -32,9 +32,11 @@ def register(subparsers) -> None:
                         help="NOW, cron(0 * ? * * *) (hourly, the default), cron(0 H ? * * *), "
                              "cron(0 H/N ? * * *), or a 5-field cron like '*/10 * * * *'")
     create.add_argument("--window-start", default=DEFAULT_WINDOW_START,
-                        help=f"analysis window start offset (default {DEFAULT_WINDOW_START})")
+                        help=f"analysis window start offset, written with '=' as in "
+                             f"--window-start=-PT2H (default {DEFAULT_WINDOW_START})")
     create.add_argument("--window-end", default=DEFAULT_WINDOW_END,
-                        help=f"analysis window end offset (default {DEFAULT_WINDOW_END})")
+                        help=f"analysis window end offset, e.g. --window-end=-PT1H "
+                             f"(default {DEFAULT_WINDOW_END})")
     create.add_argument("--preprocessor", default="", help="record preprocessor script")
     create.add_argument("--postprocessor", default="", help="post-analytics processor script")
     create.add_argument("--max-runtime", type=int, default=3600,
