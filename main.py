@@ -15,6 +15,10 @@ def main(argv: list[str] | None = None) -> int:
         from gui.self_test import run_self_test
 
         return run_self_test(argv)
+    if argv[:1] == ["screenshot"]:  # every tab rendered to PNG offscreen (a GUI entry point)
+        from gui.screenshot import run_screenshot
+
+        return run_screenshot(argv[1:])
     from cli import is_subcommand
 
     if argv and is_subcommand(argv[0]) or any(a in ("-h", "--help") for a in argv[:1]):

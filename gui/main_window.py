@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QP
 
 from gui.errors import show_error
 from gui.jobs import JobRunner
+from gui.scheduler_driver import SchedulerDriver
 from gui.settings import Settings
 from gui.tabs.baselines_tab import BaselinesTab
 from gui.tabs.deployment_tab import DeploymentTab
@@ -21,6 +22,8 @@ from gui.tabs.live_traffic_tab import LiveTrafficTab
 from gui.workspace_loader import is_empty_folder, open_workspace_job
 
 log = logging.getLogger(__name__)
+
+STATUS_MESSAGE_MS = 10000
 
 
 class MainWindow(QMainWindow):
@@ -34,6 +37,7 @@ class MainWindow(QMainWindow):
         self._runner = runner
         self._settings = settings or Settings()
         self.workspace = None
+        self.scheduler = SchedulerDriver(runner, self)
         self.setWindowTitle("Model Monitor Desktop")
         self.resize(1280, 820)
         self._build_ui()
@@ -65,8 +69,10 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumWidth(120)
         self.busy.hide()
         self.workspace_label = QLabel("No workspace")
+        self.scheduler_label = QLabel()
         bar = self.statusBar()
         bar.addWidget(self.workspace_label, 1)
+        bar.addPermanentWidget(self.scheduler_label)
         bar.addPermanentWidget(self.jobs_label)
         bar.addPermanentWidget(self.busy)
 
@@ -102,7 +108,10 @@ class MainWindow(QMainWindow):
 
     def _connect_signals(self) -> None:
         self._runner.jobs_changed.connect(self._on_runner_jobs_changed)
-        self._runner.busy_changed.connect(self.busy.setVisible)
+        self.scheduler.state_changed.connect(self.scheduler_label.setText)
+        self.scheduler.execution_finished.connect(self._on_execution_finished)
+        self.scheduler.alert_changed.connect(self._on_alert_changed)
+        self.scheduler.execution_finished.connect(self.executions_tab.on_execution_finished)
         for tab in self._tabs():
             self.workspace_opened.connect(tab.set_workspace)
         # Cross-tab wiring lives here, never inside a tab.
@@ -139,7 +148,9 @@ class MainWindow(QMainWindow):
         self._settings.set_value("workspace/last", str(workspace.root))
         self.workspace_label.setText(f"Workspace: {workspace.root}")
         self.setWindowTitle(f"{Path(workspace.root).name} — Model Monitor Desktop")
+        self.scheduler.stop()
         self.workspace_opened.emit(workspace)
+        self.scheduler.start(workspace)
         if old is not None and old is not workspace:
             old.close()
 
@@ -180,15 +191,30 @@ class MainWindow(QMainWindow):
     def _on_refresh_triggered(self) -> None:
         self.tabs.currentWidget().refresh()
 
+    def busy_jobs(self) -> list[str]:
+        """Names of the running jobs, without the scheduler's long-lived one."""
+        driving = self.scheduler.job
+        return [job.name for job in self._runner.active_jobs() if job is not driving]
+
     def _on_runner_jobs_changed(self) -> None:
-        names = [job.name for job in self._runner.active_jobs()]
+        names = self.busy_jobs()
         self.jobs_label.setText("" if not names else "Running: " + ", ".join(names))
+        self.busy.setVisible(bool(names))
+
+    def _on_execution_finished(self, execution) -> None:
+        self.statusBar().showMessage(f"Execution of {execution.schedule}: {execution.status}, "
+                                     f"{execution.violation_count} violations", STATUS_MESSAGE_MS)
+
+    def _on_alert_changed(self, event) -> None:
+        self.statusBar().showMessage(f"Alert {event.rule}: {event.old_state} → {event.new_state}",
+                                     STATUS_MESSAGE_MS)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._settings.set_value("window/geometry", self.saveGeometry())
         self._settings.set_value("window/state", self.saveState())
         self._settings.set_value("window/tab", self.tabs.currentIndex())
         self._settings.sync()
+        self.scheduler.stop()  # before the runner waits for its workers
         for tab in self._tabs():
             tab.shutdown()
         self._runner.shutdown()

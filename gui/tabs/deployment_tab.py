@@ -112,9 +112,9 @@ class DeploymentTab(QWidget):
         form.addRow("Backend:", self.backend)
         form.addRow("Data capture:", self._row(self.capture_enabled, QLabel("sampling"),
                                                self.sampling, self.capture_input,
-                                               self.capture_output))
+                                               self.capture_output, stretch_index=None))
         form.addRow("Capture destination:", self.destination)
-        form.addRow("", self._row(self.deploy_button, self.progress))
+        form.addRow("", self._row(self.deploy_button, self.progress, stretch_index=1))
         new_box = QGroupBox("Deploy a model")
         new_box.setLayout(form)
         self.model = RecordTableModel(COLUMNS, self)
@@ -123,6 +123,7 @@ class DeploymentTab(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
@@ -135,21 +136,23 @@ class DeploymentTab(QWidget):
         list_layout = QVBoxLayout(list_box)
         list_layout.addWidget(self.table, 1)
         list_layout.addWidget(self._row(self.undeploy_button, self.refresh_button,
-                                        stretch_first=False))
+                                        stretch_index=None))
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(new_box)
         layout.addWidget(list_box, 1)
 
     @staticmethod
-    def _row(*widgets, stretch_first: bool = True) -> QWidget:
+    def _row(*widgets, stretch_index: int | None = 0) -> QWidget:
+        """Widgets side by side; the one at ``stretch_index`` takes the spare room (None: none)."""
         holder = QWidget()
         row = QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         for i, w in enumerate(widgets):
-            row.addWidget(w, 1 if (i == 0 and stretch_first) else 0)
-        if not stretch_first:
-            row.addStretch(1)
+            row.addWidget(w, 1 if i == stretch_index else 0)
+        # A trailing spacer keeps buttons at their natural width when the stretching widget
+        # (e.g. a hidden progress bar) takes no room.
+        row.addStretch(1 if stretch_index is None else 0)
         return holder
 
     def _connect_signals(self) -> None:

@@ -81,6 +81,8 @@ class ExecutionsTab(QWidget):
         panel.start_button.clicked.connect(lambda: self._set_running(True))
         panel.stop_button.clicked.connect(lambda: self._set_running(False))
         self.history.metric_changed.connect(self._load_history)
+        self.history.alert_requested.connect(self._on_alert_requested)
+        self.report.distributions.feature_selected.connect(self._on_feature_selected)
         self._poll.timeout.connect(self._on_poll_timeout)
 
     def set_workspace(self, workspace) -> None:
@@ -95,6 +97,12 @@ class ExecutionsTab(QWidget):
 
     def shutdown(self) -> None:
         self._poll.stop()
+
+    def on_execution_finished(self, execution) -> None:
+        """The scheduler finished one: reload its schedule's executions and history."""
+        if self._schedule is not None and execution.schedule == self._schedule.name:
+            self._load_executions()
+            self._load_history(self.history.metric.currentText())
 
     def hideEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._poll.stop()
@@ -178,6 +186,21 @@ class ExecutionsTab(QWidget):
         self.banner.clear()
         self._submit(quick(_save_schedule), self._workspace, values, existing is None,
                      on_done=lambda _rec: self.refresh(), name="Save schedule")
+
+    def _on_feature_selected(self, feature: str) -> None:
+        # The history follows the feature being looked at, when it has a drift metric.
+        metric = f"feature_baseline_drift_{feature}"
+        if self.history.metric.findText(metric) >= 0 and metric != self.history.metric.currentText():
+            self._load_history(metric)
+
+    def _on_alert_requested(self, metric: str, comparison: str, threshold: float) -> None:
+        if self._schedule is None:
+            return
+        self.banner.clear()
+        self._submit(loaders.add_alert_rule, self._workspace, self._schedule.name, metric,
+                     comparison, threshold,
+                     on_done=lambda _r: self._load_history(self.history.metric.currentText()),
+                     name="Add alert")
 
     def _on_run_clicked(self) -> None:
         schedule = self.schedules.selected_schedule()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QSplitter, QVBoxLayout, QWidget)
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
+                               QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from core.errors import AppError, ValidationError
 from gui.adapters import quick
@@ -71,6 +71,8 @@ class LiveTrafficTab(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.counters = QLabel("Not running.")
+        self.counters.setWordWrap(True)
+        self.counters.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         form = QFormLayout()
         form.addRow("Endpoint:", self.endpoint)
         data_row = QHBoxLayout()
@@ -251,7 +253,7 @@ class LiveTrafficTab(QWidget):
         self.counters.setText(
             f"Sent {stats.sent}, errors {stats.errors}, {stats.rows_per_second:.1f} requests/s, "
             f"latency p50 {stats.p50_ms:.1f} ms, p95 {stats.p95_ms:.1f} ms, "
-            f"p99 {stats.p99_ms:.1f} ms" + (f" — last error: {stats.last_error}"
+            f"p99 {stats.p99_ms:.1f} ms" + (f"\nLast error: {stats.last_error}"
                                             if stats.last_error else ""))
         if not stats.running and self.stop_button.isEnabled():
             self._on_traffic_stopped()  # a finite plan ended by itself

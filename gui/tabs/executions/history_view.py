@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSplitter, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from gui.widgets.record_table import ALIGN_RIGHT, Column, RecordFilterProxy, RecordTableModel
 
@@ -46,9 +46,12 @@ EVENT_COLUMNS = (
 )
 
 
-def default_metric(names: list[str]) -> str:
-    """The first drift metric when there is one: what an analyst looks at first."""
+def default_metric(names: list[str], latest: dict[str, float] | None = None) -> str:
+    """The drift metric whose latest value is highest (what an analyst looks at first), else
+    the first drift metric, else the first metric."""
     drift = [n for n in names if n.startswith(PREFERRED_PREFIX)]
+    if drift and latest:
+        return max(drift, key=lambda n: (latest.get(n, float("-inf")), n))
     return (drift or names or [""])[0]
 
 
@@ -56,6 +59,7 @@ class HistoryView(QWidget):
     """``set_history(history)`` redraws; choosing another metric emits ``metric_changed``."""
 
     metric_changed = Signal(str)
+    alert_requested = Signal(str, str, float)  # metric pattern, comparison, threshold
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,10 +72,25 @@ class HistoryView(QWidget):
         self.metric.setMinimumWidth(320)
         self.metric.setMaxVisibleItems(25)
         self.summary = QLabel()
+        self.alert_metric = QLineEdit("feature_baseline_drift_{f}")
+        self.alert_metric.setToolTip("{f} or * stands for every feature")
+        self.alert_comparison = QComboBox()
+        self.alert_comparison.addItems([">", ">=", "<", "<="])
+        self.alert_threshold = QDoubleSpinBox()
+        self.alert_threshold.setDecimals(3)
+        self.alert_threshold.setRange(-1e9, 1e9)
+        self.alert_threshold.setValue(0.1)
+        self.add_alert_button = QPushButton("Add alert")
         top = QHBoxLayout()
         top.addWidget(QLabel("Metric:"))
         top.addWidget(self.metric)
         top.addWidget(self.summary, 1)
+        alert_row = QHBoxLayout()
+        alert_row.addWidget(QLabel("Alert when"))
+        alert_row.addWidget(self.alert_metric, 1)
+        alert_row.addWidget(self.alert_comparison)
+        alert_row.addWidget(self.alert_threshold)
+        alert_row.addWidget(self.add_alert_button)
         self.rules = RecordTableModel(RULE_COLUMNS, self)
         self.events = RecordTableModel(EVENT_COLUMNS, self)
         tables = QSplitter(Qt.Orientation.Horizontal)
@@ -95,9 +114,11 @@ class HistoryView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self._split, 1)
+        layout.addLayout(alert_row)
 
     def _connect_signals(self) -> None:
         self.metric.activated.connect(self._on_metric_activated)
+        self.add_alert_button.clicked.connect(self._on_add_alert_clicked)
 
     @property
     def plot(self):
@@ -146,6 +167,10 @@ class HistoryView(QWidget):
         """What the curve shows (x as POSIX seconds)."""
         xs, ys = self._curve.getData() if self._plot is not None else ([], [])
         return list(xs if xs is not None else []), list(ys if ys is not None else [])
+
+    def _on_add_alert_clicked(self) -> None:
+        self.alert_requested.emit(self.alert_metric.text().strip(),
+                                  self.alert_comparison.currentText(), self.alert_threshold.value())
 
     def _on_metric_activated(self, _index: int) -> None:
         self.metric_changed.emit(self.metric.currentText())

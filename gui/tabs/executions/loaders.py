@@ -50,7 +50,14 @@ def load_history(workspace, schedule, metric: str = "", *, progress=None,
     from core.monitoring.alerts import matching_metrics
 
     names = workspace.metric_names(schedule=schedule.name)
-    metric = metric if metric in names else default_metric(names)
+    if metric not in names:
+        latest = {}
+        for name in names:
+            if name.startswith("feature_baseline_drift_"):
+                series = workspace.metric_series(name, schedule=schedule.name)
+                if series:
+                    latest[name] = series[-1][1]
+        metric = default_metric(names, latest)
     rules = workspace.list_alert_rules(schedule=schedule.name)
     history = History(metric=metric, metrics=names, rules=rules,
                       points=workspace.metric_series(metric, schedule=schedule.name)
@@ -66,6 +73,19 @@ def load_history(workspace, schedule, metric: str = "", *, progress=None,
         history.threshold = _drift_threshold(schedule.constraints_path,
                                              metric.removeprefix("feature_baseline_drift_"))
     return history
+
+
+def add_alert_rule(workspace, schedule: str, metric: str, comparison: str, threshold: float, *,
+                   progress=None, cancel=None):
+    """A rule on ``metric`` for ``schedule``, evaluated at once on the metrics so far."""
+    from core.monitoring.alerts import evaluate_alerts
+    from core.workspace_alerts import AlertRule
+
+    name = f"{schedule}: {metric} {comparison} {threshold:g}"
+    rule = workspace.create_alert_rule(AlertRule(name, metric, comparison, threshold,
+                                                 schedule=schedule))
+    evaluate_alerts(workspace, schedule)
+    return rule
 
 
 def _drift_threshold(constraints_path: str, feature: str) -> float | None:

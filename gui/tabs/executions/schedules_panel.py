@@ -6,7 +6,7 @@ stop, execution selected)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGridLayout, QGroupBox, QPushButton, QSplitter, QTableView,
+from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHeaderView, QPushButton, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
 from gui.widgets.record_table import ALIGN_RIGHT, Column, RecordFilterProxy, RecordTableModel
@@ -17,13 +17,13 @@ STATUS_COLOURS = {"Completed": "#dff3df", "CompletedWithViolations": "#fff7dc",
 
 
 def _time(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    return value.strftime("%m-%d %H:%M") if value else ""
 
 
 def _window(rec) -> str:
     if not rec.window_start or not rec.window_end:
         return ""
-    return f"{rec.window_start:%m-%d %H:%M} → {rec.window_end:%H:%M}"
+    return f"{rec.window_start:%H:%M} → {rec.window_end:%H:%M}"
 
 
 SCHEDULE_COLUMNS = (
@@ -34,7 +34,8 @@ SCHEDULE_COLUMNS = (
     Column("baseline", lambda r: r.baseline),
 )
 EXECUTION_COLUMNS = (
-    Column("scheduled", lambda r: r.scheduled_time, fmt=_time),
+    Column("scheduled", lambda r: r.scheduled_time, fmt=_time,
+           tooltip=lambda r: f"{r.scheduled_time:%Y-%m-%d %H:%M:%S} UTC ({r.trigger})"),
     Column("window", _window),
     Column("status", lambda r: r.status, background=lambda r: STATUS_COLOURS.get(r.status),
            tooltip=lambda r: r.status_message or None),
@@ -55,6 +56,7 @@ def _table(model, proxy) -> QTableView:
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(22)
     table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return table
 
 

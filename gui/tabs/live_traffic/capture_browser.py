@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (QFileSystemModel, QLabel, QPlainTextEdit, QSplitt
 from core.report import CaptureRow, capture_file_rows, pretty_record
 from gui.errors import show_error
 from gui.jobs import JobRunner
-from gui.widgets.record_table import Column, RecordFilterProxy, RecordTableModel
+from gui.widgets.record_table import ALIGN_RIGHT, Column, RecordFilterProxy, RecordTableModel
 
 RECORD_LIMIT = 5000  # records listed per file; capture files roll over hourly anyway
 
 COLUMNS = (
-    Column("line", lambda r: r.line),
+    Column("line", lambda r: r.line, ALIGN_RIGHT),
     Column("inferenceTime", lambda r: r.inference_time),
     Column("inferenceId", lambda r: r.inference_id),
     Column("input", lambda r: r.input_preview),
@@ -51,6 +51,7 @@ class CaptureBrowser(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # file order
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
