@@ -35,6 +35,7 @@ TRAINING_CSV = "datasets/churn-training.csv"
 TRAFFIC_CSV = "datasets/churn-traffic.csv"
 DRIFT_CSV = "datasets/churn-traffic-drift.csv"
 MODEL_TAR = f"models/{ENDPOINT}/model.tar.gz"
+HOURLY = "cron(0 * ? * * *)"  # SageMaker's hourly expression
 NOT_DEPLOYED = "OutOfService"  # known to the workspace, no server running: Deploy starts it
 
 
@@ -53,7 +54,7 @@ def create_demo_workspace(folder: str | Path, *, now: datetime | None = None,
     """
     cancel = cancel or CancelToken()
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    steps = 5
+    steps = 6
     with Workspace.open(folder) as workspace:
         root = Path(workspace.root)
         progress(Progress(0, steps, "Writing the training set and traffic files"))
@@ -79,6 +80,8 @@ def create_demo_workspace(folder: str | Path, *, now: datetime | None = None,
         cancel.raise_if_cancelled()
         progress(Progress(4, steps, "Suggesting the baseline"))
         _suggest_baseline(workspace, root / TRAINING_CSV, cancel)
+        progress(Progress(5, steps, "Scheduling hourly monitoring"))
+        _create_schedule(workspace)
         progress(Progress(steps, steps, "Demo workspace ready"))
     return root
 
@@ -150,3 +153,17 @@ def _suggest_baseline(workspace: Workspace, training: Path, cancel: CancelToken)
     workspace.add_baseline(BaselineRecord(
         BASELINE, str(training), str(result.statistics_path), str(result.constraints_path),
         result.item_count, result.feature_count))
+
+
+def _create_schedule(workspace: Workspace) -> None:
+    """An hourly data-quality schedule of the demo endpoint against the demo baseline."""
+    try:
+        from core.workspace_schedules import ScheduleRecord
+    except ImportError:
+        log.info("schedules not available; the demo has no schedule")
+        return
+    if workspace.get_baseline(BASELINE) is None or workspace.get_schedule(SCHEDULE) is not None:
+        return
+    workspace.create_schedule(ScheduleRecord(
+        name=SCHEDULE, endpoint=ENDPOINT, expression=HOURLY, statistics_path="",
+        constraints_path="", baseline=BASELINE))

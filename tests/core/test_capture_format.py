@@ -75,3 +75,27 @@ def test_capture_file_path_layout():
     assert path.as_posix() == ("/cap/ep-1/AllTraffic/2022/04/18/00/"
                                "20-48-871-0b7bfd33-c8a7-4adf-a09a-98fd0af79974.jsonl")
     assert capture_file_path("/cap", "e", "v", when).name.startswith("20-48-871-")
+
+
+def test_capture_line_is_byte_identical_to_the_record_encoder():
+    import random
+
+    from core.formats.capture import capture_line
+
+    rng = random.Random(3)
+    alphabet = ['a', '1', ',', '"', '\\', '\n', 'é', '\u2028', '{', ' ', '\t', '\x00']
+    when = datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC)
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        kwargs = dict(
+            inference_time=when, event_id=rng.choice([None, "e-1"]),
+            inference_id=rng.choice([None, text, "7"]),
+            custom_attributes=rng.choice([None, text]))
+        args = (rng.choice([None, text, text.encode(), b"\xff\xfe"]),
+                rng.choice(["text/csv", "application/json", "application/x-npy"]),
+                rng.choice([None, text, "0.5"]),
+                rng.choice(["text/csv; charset=utf-8", "application/json", "image/png"]))
+        line = capture_line(*args, **kwargs)
+        record = json.loads(line)
+        kwargs["event_id"] = record["eventMetadata"]["eventId"]
+        assert line == encode_record(capture_record(*args, **kwargs))

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 import numpy as np
 
 from core.demo import (
+    BASELINE,
     DRIFT_CSV,
     ENDPOINT,
     MODEL_TAR,
+    SCHEDULE,
     TRAFFIC_CSV,
     TRAINING_CSV,
     create_demo_workspace,
@@ -83,4 +85,20 @@ def test_captured_history_and_registered_endpoint(tmp_path):
         assert float(record["captureData"]["endpointOutput"]["data"]) >= 0
     with Workspace.open(root) as ws:
         endpoint = ws.get_endpoint(ENDPOINT)
+        baseline = ws.get_baseline(BASELINE)
+        schedule = ws.get_schedule(SCHEDULE)
     assert endpoint.model_path.endswith("model.tar.gz") and endpoint.capture_config["enable"]
+    assert endpoint.status == "OutOfService"
+    assert baseline.item_count == 3000 and baseline.feature_count == 70
+    assert (root / "baselines" / BASELINE / "constraints.json").is_file()
+    assert schedule.endpoint == ENDPOINT and schedule.baseline == BASELINE
+    assert schedule.expression == "cron(0 * ? * * *)"
+
+
+def test_demo_refresh_keeps_the_workspace_usable(tmp_path):
+    root = create_demo_workspace(tmp_path / "ws", now=NOW)
+    again = create_demo_workspace(tmp_path / "ws", now=NOW)  # a second init refreshes in place
+    assert again == root
+    with Workspace.open(root) as ws:
+        assert [s.name for s in ws.list_schedules()] == [SCHEDULE]
+        assert [b.name for b in ws.list_baselines()] == [BASELINE]
