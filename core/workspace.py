@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-from core.errors import ValidationError
+from core.errors import AppError, ValidationError
 from core.workspace_alerts import AlertStore
 from core.workspace_db import Database, from_db_time, to_db_time, utc_now
 from core.workspace_executions import ExecutionStore
@@ -74,11 +74,23 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
     def open(cls, folder: str | os.PathLike) -> Workspace:
         """Open (creating if needed) the workspace in ``folder`` and bring its schema up to date."""
         root = Path(folder).expanduser().resolve()
-        for name in SUBFOLDERS:
-            (root / name).mkdir(parents=True, exist_ok=True)
+        try:
+            for name in SUBFOLDERS:
+                (root / name).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AppError(f"Cannot use {root} as a workspace folder: {error.strerror or error}.") \
+                from error
         db = Database(root / DB_NAME)
-        db.enable_wal()
-        applied = db.write(migrate)
+        try:
+            db.enable_wal()
+            applied = db.write(migrate)
+        except sqlite3.DatabaseError as error:
+            db.close()
+            raise AppError(f"{root / DB_NAME} is not a usable workspace database ({error}).") \
+                from error
+        except BaseException:
+            db.close()
+            raise
         if applied:
             log.info("workspace %s: schema updated (%d migrations)", root, applied)
         return cls(root, db)

@@ -125,6 +125,7 @@ class Scheduler:
         """Tick until ``stop_event`` is set, waking at the next fire time or every poll interval
         (to pick up Run-now requests and stops made by other processes)."""
         self.acquire()
+        self._stop.clear()
         watcher = threading.Thread(target=self._relay_stop, args=(stop_event,), daemon=True)
         watcher.start()
         try:

@@ -143,3 +143,13 @@ def test_several_processes_open_and_write_one_workspace(tmp_path):
     with Workspace.open(tmp_path) as ws:
         endpoints = ws.list_endpoints()
     assert len(endpoints) == 120 and {e.status for e in endpoints} == {"InService"}
+
+
+def test_unusable_folders_and_files_say_why(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(AppError, match="Cannot use .* as a workspace folder"):
+        Workspace.open(tmp_path / "file")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "workspace.db").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(AppError, match="not a usable workspace database"):
+        Workspace.open(tmp_path / "bad")
