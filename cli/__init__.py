@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "schedule": "cli.schedule_cmd",
     "executions": "cli.executions_cmd",
     "scheduler": "cli.scheduler_cmd",
+    "alerts": "cli.alerts_cmd",
 }
 
 

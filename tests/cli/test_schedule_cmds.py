@@ -1,4 +1,4 @@
-"""``main.py schedule``, ``executions`` and ``scheduler`` on a workspace with captured traffic."""
+"""``main.py schedule``, ``executions``, ``scheduler`` and ``alerts`` on a workspace with captured traffic."""
 
 from __future__ import annotations
 
@@ -7,12 +7,20 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 
 from cli import run_cli
+from core.monitoring.scheduler import Scheduler
+from core.workspace import Workspace
 from tests.conftest import PROJECT_ROOT
-from tests.core.monitoring.scheduling_helpers import build_traffic_workspace
+from tests.core.monitoring.scheduling_helpers import (
+    T0,
+    FakeClock,
+    build_traffic_workspace,
+    hourly_schedule,
+)
 
 
 @pytest.fixture
@@ -89,3 +97,24 @@ def test_scheduler_command_waits_within_its_poll(workspace):
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
     assert proc.returncode == 0 and time.monotonic() - started < 30
+
+
+def test_alert_rules_from_the_command_line(workspace, capsys):
+    ws_args = ("--workspace", workspace)
+    with Workspace.open(workspace) as ws:
+        hourly_schedule(ws)
+        with Scheduler(ws, clock=FakeClock(T0 + timedelta(hours=2, seconds=1))) as scheduler:
+            assert len(scheduler.tick()) == 2
+    code, _, err = _cli(capsys, "alerts", "create", "bad", "--condition", "drift is high",
+                        *ws_args)
+    assert code == 2 and "METRIC OP NUMBER" in err
+    code, out, _ = _cli(capsys, "alerts", "create", "drift", "--condition",
+                        "feature_baseline_drift_{f} >= 0", "--datapoints", "2", "--periods", "3",
+                        "--schedule", "hourly", *ws_args)
+    assert code == 0 and out.strip().endswith("State: ALARM.")
+    code, out, _ = _cli(capsys, "alerts", "list", *ws_args)
+    assert "drift" in out and "ALARM" in out and "2 of the last 3 executions" in out
+    code, out, _ = _cli(capsys, "alerts", "history", "--rule", "drift", *ws_args)
+    assert "INSUFFICIENT_DATA" in out and "ALARM" in out
+    assert _cli(capsys, "alerts", "delete", "drift", *ws_args)[0] == 0
+    assert _cli(capsys, "alerts", "delete", "drift", *ws_args)[0] == 2

@@ -1,0 +1,90 @@
+"""``main.py alerts create|list|history|delete``: alert rules on execution metrics."""
+
+from __future__ import annotations
+
+from cli.schedule_cmd import DEFAULT_WORKSPACE, print_table
+from core.errors import ValidationError
+from core.monitoring.alerts import evaluate_alerts, parse_rule_condition
+from core.workspace import Workspace
+from core.workspace_alerts import AlertRule
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "alerts", help="alert rules on execution metrics",
+        description="Alert rules like CloudWatch alarms: OK, ALARM or INSUFFICIENT_DATA, "
+                    "evaluated after each execution.")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = _action(actions, "create", "add a rule", _create)
+    create.add_argument("name", help="rule name")
+    create.add_argument("--condition", required=True,
+                        help="METRIC OP NUMBER, e.g. 'feature_baseline_drift_{f} > 0.1' "
+                             "({f} stands for every feature)")
+    create.add_argument("--datapoints", type=int, default=1,
+                        help="breaching executions that raise the alarm (default 1)")
+    create.add_argument("--periods", type=int, default=1,
+                        help="latest executions considered (default 1)")
+    create.add_argument("--schedule", default="", help="only this schedule's metrics")
+    create.add_argument("--endpoint", default="", help="only this endpoint's metrics")
+    _action(actions, "list", "list rules and their states", _list)
+    history = _action(actions, "history", "state changes, newest first", _history)
+    history.add_argument("--rule", help="only this rule")
+    history.add_argument("--limit", type=int, default=50)
+    delete = _action(actions, "delete", "delete a rule", _delete)
+    delete.add_argument("name", help="rule name")
+
+
+def _action(actions, name: str, help_text: str, handler):
+    parser = actions.add_parser(name, help=help_text)
+    parser.add_argument("--workspace", default=DEFAULT_WORKSPACE,
+                        help=f"workspace folder (default: {DEFAULT_WORKSPACE})")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _create(args) -> int:
+    metric, op, threshold = parse_rule_condition(args.condition)
+    rule = AlertRule(args.name, metric, op, threshold, args.datapoints, args.periods,
+                     endpoint=args.endpoint, schedule=args.schedule)
+    with Workspace.open(args.workspace) as ws:
+        if args.schedule:
+            ws.require_schedule(args.schedule)
+        created = ws.create_alert_rule(rule)
+        for schedule in [args.schedule] if args.schedule else [s.name for s in ws.list_schedules()]:
+            evaluate_alerts(ws, schedule)  # judge the history that already exists
+        created = ws.get_alert_rule(created.name)
+    print(f"Created alert {created.name}: {created.description}. State: {created.state}.")
+    return 0
+
+
+def _list(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        rules = ws.list_alert_rules()
+    if not rules:
+        print("No alert rules.")
+        return 0
+    rows = [("NAME", "STATE", "RULE", "SCHEDULE", "REASON")]
+    rows += [(r.name, r.state, r.description, r.schedule or "any", r.state_reason) for r in rules]
+    print_table(rows)
+    return 0
+
+
+def _history(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        events = ws.alert_history(args.rule, limit=args.limit)
+    if not events:
+        print("No alert state changes.")
+        return 0
+    rows = [("TIME (UTC)", "RULE", "FROM", "TO", "REASON")]
+    rows += [(f"{e.timestamp:%Y-%m-%d %H:%M:%S}", e.rule, e.old_state, e.new_state, e.reason)
+             for e in events]
+    print_table(rows)
+    return 0
+
+
+def _delete(args) -> int:
+    with Workspace.open(args.workspace) as ws:
+        if not ws.delete_alert_rule(args.name):
+            raise ValidationError(f"No alert rule named {args.name!r}.")
+    print(f"Deleted alert rule {args.name}.")
+    return 0
