@@ -26,7 +26,7 @@ from core.progress import CancelToken, Progress, ProgressFn, no_progress
 log = logging.getLogger(__name__)
 
 ENCODINGS = ("CSV", "JSON", "BASE64")
-CHUNK_BYTES = 32 << 20  # files are parsed in groups of about this size: bounded memory
+CHUNK_BYTES = 64 << 20  # files are parsed in groups of about this size: bounded memory
 _PAYLOAD = pa.struct([("observedContentType", pa.string()), ("mode", pa.string()),
                       ("data", pa.string()), ("encoding", pa.string())])
 _SCHEMA = pa.schema([
@@ -137,13 +137,26 @@ def _read_file(path: Path) -> pa.Table:
     if data and not data.endswith(b"\n"):
         data += b"\n"  # a complete last line without a newline is fine; a torn one fails below
     options = pajson.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
-    read = pajson.ReadOptions(block_size=max(1 << 20, min(len(data) + 1, 16 << 20)))
     try:
-        return pajson.read_json(pa.BufferReader(data), read_options=read, parse_options=options)
+        return _parse_blocks(data, options, 1 << 20)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         for _ in _python_records(path):  # raises with the exact line and field
             pass
         raise InputError(f"not a capture file ({error})", path=str(path)) from error
+
+
+def _parse_blocks(data: bytes, options: pajson.ParseOptions, block: int) -> pa.Table:
+    """Arrow parses 1 MiB blocks in parallel; a longer line (a big base64 payload) needs a
+    block that holds it, so grow the block and retry."""
+    while True:
+        read = pajson.ReadOptions(block_size=block)
+        try:
+            return pajson.read_json(pa.BufferReader(data), read_options=read,
+                                    parse_options=options)
+        except pa.ArrowInvalid as error:
+            if "straddling" not in str(error) or block > len(data):
+                raise
+            block *= 8
 
 
 def _window_chunk(group: list[Path], tables: list[pa.Table], start, end,
@@ -181,7 +194,8 @@ def _window_mask(times: pa.Array, start, end, group, origin_file, origin_record)
                          line=_line_of_record(path, int(origin_record[i])),
                          field="eventMetadata.inferenceTime")
     try:
-        stamps = pc.cast(times, pa.timestamp("us", tz="UTC"))
+        # compared as epoch microseconds: a tz-aware Arrow scalar would pull in pandas
+        stamps = pc.cast(pc.cast(times, pa.timestamp("us", tz="UTC")), pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         for path in group:
             for record, line in _python_records(path):
@@ -189,9 +203,9 @@ def _window_mask(times: pa.Array, start, end, group, origin_file, origin_record)
         raise InputError(f"unreadable inferenceTime ({error})", path=str(group[0])) from error
     mask = pa.array(np.ones(len(times), dtype=bool))
     if start is not None:
-        mask = pc.and_(mask, pc.greater_equal(stamps, pa.scalar(_utc(start), stamps.type)))
+        mask = pc.and_(mask, pc.greater_equal(stamps, _epoch_us(start)))
     if end is not None:
-        mask = pc.and_(mask, pc.less(stamps, pa.scalar(_utc(end), stamps.type)))
+        mask = pc.and_(mask, pc.less(stamps, _epoch_us(end)))
     return mask
 
 
@@ -274,6 +288,11 @@ def _folder_hour(path: Path) -> datetime | None:
 def _hour_meets(hour: datetime, start: datetime | None, end: datetime | None) -> bool:
     return (end is None or hour < _utc(end)) and (start is None or
                                                   hour + timedelta(hours=1) > _utc(start))
+
+
+def _epoch_us(when: datetime) -> int:
+    delta = _utc(when) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _utc(when: datetime) -> datetime:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -67,11 +68,28 @@ def feature_names(baseline: dict, constraints: dict) -> list[str]:
 
 def _capture_batches(files, names, start, end, progress, cancel) -> Iterator[pa.RecordBatch]:
     assembler = RowAssembler(names)
-    for chunk in iter_capture_chunks(files, start=start, end=end, progress=progress,
-                                     cancel=cancel):
-        batch = assembler.batch(chunk)
+    chunks = iter_capture_chunks(files, start=start, end=end, progress=progress, cancel=cancel)
+    batches = (assembler.batch(chunk) for chunk in chunks)
+    for batch in _read_ahead(batches):
         if batch is not None:
             yield batch
+
+
+def _read_ahead(items: Iterator) -> Iterator:
+    """Produce the next item on a worker thread while the caller works on this one.
+
+    Arrow's JSON parsing and the profiler's numpy work both release the GIL, so reading the
+    next chunk overlaps profiling the last one; one chunk ahead keeps memory bounded.
+    """
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture-read") as pool:
+        future = pool.submit(next, items, done)
+        while True:
+            item = future.result()
+            if item is done:
+                return
+            future = pool.submit(next, items, done)
+            yield item
 
 
 def _preprocessed_batches(rows_path: Path, names: list[str]) -> Iterator[pa.RecordBatch]:
