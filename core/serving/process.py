@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from core import atomic
+from core.errors import AppError
 from core.serving.config import CaptureConfig
 from core.serving.model import load_model
 from core.serving.server import EndpointServer
@@ -41,8 +42,12 @@ def run_endpoint(name: str, model_path: str | Path, capture: CaptureConfig, *,
     """
     capture.validate()
     model = load_model(model_path)
-    server = EndpointServer(name, model, capture, variant=variant, host=host, port=port,
-                            sync_capture=sync_capture)
+    try:
+        server = EndpointServer(name, model, capture, variant=variant, host=host, port=port,
+                                sync_capture=sync_capture)
+    except OSError as error:
+        raise AppError(f"Endpoint {name} cannot listen on {host}:{port}: "
+                       f"{error.strerror or error}.") from None
     log.info("endpoint %s serving %s on %s (capture %s)", name, model_path, server.url,
              f"{capture.sampling_percentage:g}% to {capture.destination}"
              if capture.enable else "off")

@@ -49,6 +49,13 @@ def test_user_chosen_port(deploy, workspace):
     assert record.port == port and ping(f"http://127.0.0.1:{port}")
 
 
+def test_port_in_use_fails_with_a_clear_reason(deploy, workspace):
+    first = deploy("life-port-a")
+    with pytest.raises(DeploymentError, match=f"cannot listen on 127.0.0.1:{first.port}"):
+        deploy("life-port-b", port=first.port)
+    assert workspace.get_endpoint("life-port-b").status == "Failed"
+
+
 def test_dead_server_is_marked_failed_after_restart(deploy, workspace):
     record = deploy("life-dead")
     os.killpg(record.pid, signal.SIGKILL)
