@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
                                     "in this build.")
             return
         SettingsDialog(self).exec()
+        self.deployment_tab.refresh()  # the AWS backend appears once it is set up
 
     def _on_refresh_triggered(self) -> None:
         self.tabs.currentWidget().refresh()

@@ -31,13 +31,33 @@ def _refresh_endpoints(workspace, *, progress=None, cancel=None):
     return _lifecycle().refresh_endpoints(workspace)
 
 
-def _deploy(workspace, name, model_path, capture, *, progress, cancel):
+def _deploy(workspace, name, model_path, capture, backend, *, progress, cancel):
+    if backend == "aws":
+        from core.backends.aws.endpoints import deploy_endpoint
+        from core.config import load_settings
+
+        deploy_endpoint(load_settings(), name, model_path, capture, workspace=workspace,
+                        progress=progress, cancel=cancel)
+        return workspace.get_endpoint(name)
     return _lifecycle().deploy_local(workspace, name, model_path, capture, progress=progress,
                                      cancel=cancel)
 
 
-def _undeploy(workspace, name, *, progress=None, cancel=None):
-    return _lifecycle().undeploy(workspace, name)
+def _undeploy(workspace, record, *, progress=None, cancel=None):
+    if record.backend == "aws":
+        from core.backends.aws.endpoints import delete_endpoint
+        from core.config import load_settings
+
+        delete_endpoint(load_settings(), record.name, workspace=workspace, progress=progress,
+                        cancel=cancel)
+        return workspace.get_endpoint(record.name)
+    return _lifecycle().undeploy(workspace, record.name)
+
+
+def _aws_configured() -> bool:
+    from core.config import default_settings_path
+
+    return default_settings_path().is_file()
 
 
 STATUS_COLOURS = {"InService": "#dff3df", "Creating": "#e8f1fb", "Failed": "#fde8e8"}
@@ -168,8 +188,17 @@ class DeploymentTab(QWidget):
         self._workspace = workspace
         self.refresh()
 
+    def _update_backends(self) -> None:
+        """AWS is offered once its settings exist (File > AWS settings)."""
+        has_aws = self.backend.findData("aws") >= 0
+        if _aws_configured() and not has_aws:
+            self.backend.addItem("AWS (SageMaker)", "aws")
+        elif not _aws_configured() and has_aws:
+            self.backend.removeItem(self.backend.findData("aws"))
+
     def refresh(self) -> None:
         """Re-check the endpoints' servers and reload the list."""
+        self._update_backends()
         if self._workspace is not None:
             self._runner.submit(_refresh_endpoints, self._workspace,
                                 on_done=self._on_endpoints_loaded, on_error=self._on_job_failed,
@@ -250,6 +279,7 @@ class DeploymentTab(QWidget):
             self.banner.show_error(str(error))
             return
         job = self._runner.submit(_deploy, self._workspace, name, model_path, capture,
+                                  self.backend.currentData(),
                                   on_done=self._on_deployed, on_error=self._on_deploy_failed,
                                   on_progress=self.progress.update,
                                   on_cancelled=self._on_deploy_cancelled,
@@ -277,7 +307,7 @@ class DeploymentTab(QWidget):
             return
         self.banner.clear()
         self.undeploy_button.setEnabled(False)
-        self._runner.submit(_undeploy, self._workspace, record.name,
+        self._runner.submit(_undeploy, self._workspace, record,
                             on_done=lambda rec: self._on_undeployed(rec),
                             on_error=self._on_job_failed, exclusive=True,
                             name=f"Undeploy {record.name}")

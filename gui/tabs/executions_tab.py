@@ -219,12 +219,19 @@ class ExecutionsTab(QWidget):
                      name="Start schedule" if running else "Stop schedule")
 
     def open_results(self) -> None:
-        """Ask for SageMaker result files or a folder and show them."""
-        dialog = OpenResultsDialog(self._settings.value("results/last_dir"), parent=self)
+        """Ask for SageMaker result files or a folder (or, with AWS set up, an S3 URI or a
+        processing job ARN) and show them."""
+        dialog = OpenResultsDialog(self._settings.value("results/last_dir"),
+                                   remote=aws_configured(), parent=self)
         accepted = dialog.exec()
-        locations, baseline = dialog.locations(), dialog.baseline()
+        locations, baseline, remote = dialog.locations(), dialog.baseline(), dialog.is_remote()
         dialog.deleteLater()
         if not accepted:
+            return
+        if remote:
+            self.banner.clear()
+            self._submit(_open_remote, locations[0], baseline, on_done=self._on_results_loaded,
+                         name="Open results from AWS")
             return
         first = Path(locations[0])
         self._settings.set_value("results/last_dir", str(first if first.is_dir() else first.parent))
@@ -251,6 +258,22 @@ class ExecutionsTab(QWidget):
             self.banner.show_error(str(error))
         else:
             show_error(self, error)
+
+
+def aws_configured() -> bool:
+    """True once AWS settings were saved (File > AWS settings)."""
+    from core.config import default_settings_path
+
+    return default_settings_path().is_file()
+
+
+def _open_remote(location: str, baseline: str | None, *, progress, cancel) -> ResultSet:
+    # boto3 loads only when AWS results are opened.
+    from core.backends.aws.results import open_execution
+    from core.config import load_settings
+
+    return open_execution(location, load_settings(), baseline=baseline, progress=progress,
+                          cancel=cancel)
 
 
 def _save_schedule(workspace, values: dict, new: bool):

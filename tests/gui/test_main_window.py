@@ -60,3 +60,27 @@ def test_status_bar_lists_running_jobs(qtbot, runner):
     release.set()
     qtbot.waitUntil(lambda: window.jobs_label.text() == "", timeout=5000)
     qtbot.waitUntil(lambda: not window.busy.isVisible(), timeout=2000)
+
+
+def test_demo_flag_fills_an_empty_folder_and_opens_it(qtbot, runner, tmp_path):
+    folder = tmp_path / "new-demo"
+    window = _window(qtbot, runner, workspace=folder, demo=True)
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=90000)
+    assert (folder / "workspace.db").is_file()
+    assert str(folder) in window.workspace_label.text()
+    qtbot.waitUntil(lambda: window.deployment_tab.model.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: window.baselines_tab.baselines.rowCount() == 1, timeout=10000)
+    assert Settings().value("workspace/last") == str(folder.resolve())
+    qtbot.waitUntil(lambda: window.scheduler.running, timeout=5000)
+    window.close()
+    assert not window.scheduler.running
+
+
+def test_a_workspace_that_cannot_open_is_reported(qtbot, runner, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("gui.main_window.show_error", lambda parent, error: shown.append(error))
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    window = _window(qtbot, runner, workspace=not_a_folder)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
+    assert window.workspace is None and window.workspace_label.text() == "No workspace"
