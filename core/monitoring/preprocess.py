@@ -32,6 +32,7 @@ PREPROCESS_MISSING = "Preprocess Handler not implemented correctly in customer s
 POSTPROCESS_MISSING = ("PostProcess Handler not implemented correctly in customer analysis "
                        "script.")
 _POLL_S = 0.05
+STARTUP_S = 60.0  # starting the child and loading the script, before any time limit applies
 
 
 class ScriptError(AppError):
@@ -114,20 +115,24 @@ def _run_child(target, args: tuple, work_dir: Path, stem: str, timeout_s: float,
 
 def _wait(process, beat, stem: str, timeout_s: float, progress: ProgressFn,
           cancel: CancelToken | None) -> None:
-    last_count, last_change = -1, time.monotonic()
+    """Wait while the child makes progress. Beat 0 is start-up (spawn, imports, loading the
+    script), which a busy machine can make slow, so it gets at least STARTUP_S; after that
+    each beat (the script loaded, then one per record) must come within ``timeout_s``."""
+    last_count, last_change = 0, time.monotonic()
     while process.is_alive():
         process.join(_POLL_S)
         if cancel is not None and cancel.cancelled:
             _kill(process)
             raise Cancelled("Cancelled by the user.")
         count = beat.value
+        limit = timeout_s if count else max(timeout_s, STARTUP_S)
         if count != last_count:
             last_count, last_change = count, time.monotonic()
-            progress(Progress(count, None, f"Running the {stem} script"))
-        elif time.monotonic() - last_change > timeout_s:
+            progress(Progress(max(0, count - 1), None, f"Running the {stem} script"))
+        elif time.monotonic() - last_change > limit:
             _kill(process)
-            where = f" on record {count + 1}" if stem == "preprocess" else ""
-            raise ScriptError(f"The {stem} script ran for more than {timeout_s:g} s{where} "
+            where = f" on record {count}" if stem == "preprocess" and count else ""
+            raise ScriptError(f"The {stem} script ran for more than {limit:g} s{where} "
                               "and was stopped.")
 
 
@@ -152,6 +157,7 @@ def _preprocess_child(script, files, start, end, rows_path, result_path, log_pat
     if handler is None:
         return
     pass_logger = "logger" in inspect.signature(handler).parameters
+    beat.value = 1  # loaded; from here each record must finish within the time limit
     records = rows = skipped = 0
     with open(rows_path, "w", encoding="utf-8") as out:
         try:
@@ -192,6 +198,7 @@ def _postprocess_child(script, env, result_path, log_path, beat):
     handler = _load_handler(script, "postprocess_handler", POSTPROCESS_MISSING, result_path)
     if handler is None:
         return
+    beat.value = 1
     try:
         handler()
     except Exception as error:
