@@ -38,10 +38,18 @@ def register(subparsers) -> None:
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds a script may spend on one record (default 60)")
     parser.add_argument("--workspace", help="store the execution's metrics in this workspace")
+    extra = parser.add_argument_group(
+        "checks beyond SageMaker (always in drift_report.json; violations only when set)")
+    extra.add_argument("--psi-threshold", type=float, help="psi_drift_check above this PSI")
+    extra.add_argument("--js-threshold", type=float,
+                       help="js_drift_check above this Jensen-Shannon distance")
+    extra.add_argument("--null-rate-threshold", type=float,
+                       help="null_rate_check when the share of missing values rises by more")
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
+    from core.checks.drift_report import ExtraChecks
     from core.datasets import DatasetSpec
     from core.monitoring.execution import FAILED, MonitoringRequest, run_monitoring
 
@@ -51,13 +59,15 @@ def run(args) -> int:
         scheduled, start, end = now_hour, *_EVERYTHING
     else:
         scheduled = end or now_hour
+    thresholds = (args.psi_threshold, args.js_threshold, args.null_rate_threshold)
+    extra = ExtraChecks(*thresholds) if any(t is not None for t in thresholds) else None
     dataset = DatasetSpec(args.dataset, header=not args.no_header) if args.dataset else None
     request = MonitoringRequest(
         statistics_path=args.statistics, constraints_path=args.constraints,
         output_root=args.output, endpoint_name=args.endpoint, schedule_name=args.schedule,
         scheduled_time=scheduled, window_start=start, window_end=end,
         capture_root=args.capture, dataset=dataset, preprocessor_path=args.preprocessor,
-        postprocessor_path=args.postprocessor, script_timeout_s=args.timeout)
+        postprocessor_path=args.postprocessor, script_timeout_s=args.timeout, extra_checks=extra)
     result = run_monitoring(request)
     print(result.status_message)
     if result.status == FAILED:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from core.baseline import suggest_baseline
+from core.checks.drift_report import ExtraChecks
 from core.datasets import DatasetSpec
 from core.formats.jackson import java_double
 from core.monitoring.execution import MonitoringRequest, report_folder, run_monitoring
@@ -130,6 +131,34 @@ def test_overrides_and_switches_are_honoured(tmp_path, baseline):
     result = _run(tmp_path / "c", baseline, current, baseline_paths=quiet)
     assert result.status == "Completed" and result.metrics == []
     assert result.drift["x"]["drifted"]  # still reported, just not a violation
+
+
+def test_chi_squared_reports_a_p_value_below_the_threshold(tmp_path, baseline):
+    chi = _constraints_with(tmp_path, baseline, lambda d: d["monitoring_config"][
+        "distribution_constraints"].update(categorical_drift_method="ChiSquared"))
+    moved = _run(tmp_path / "m", baseline, _base_rows(seed=6, n=N_CUR, mix=(0.3, 0.3, 0.4)),
+                 baseline_paths=chi)
+    entry = moved.drift["color"]
+    assert entry["method"] == "ChiSquared" and entry["distance"] < 1e-6
+    assert [v["description"] for v in moved.violations] == [
+        f"Baseline drift p-value: {java_double(entry['distance'])} is below threshold: 0.1"]
+    same = _run(tmp_path / "s", baseline, _base_rows(), baseline_paths=chi)
+    assert same.drift["color"]["distance"] == pytest.approx(1.0) and same.violations == []
+
+
+def test_extra_checks_are_violations_only_when_enabled(tmp_path, baseline):
+    rows = [(label, "" if i % 5 == 0 else x, c) for i, (label, x, c) in
+            enumerate(_base_rows(seed=7, n=N_CUR, shift=6.0))]
+    plain = _run(tmp_path / "a", baseline, rows)
+    assert {v["constraint_check_type"] for v in plain.violations} == {
+        "baseline_drift_check", "completeness_check"}
+    assert plain.drift["x"]["psi"] > 0.2 and plain.drift["x"]["null_rate"]["change"] > 0.15
+    extra = _run(tmp_path / "b", baseline, rows,
+                 extra_checks=ExtraChecks(psi_threshold=0.2, js_threshold=0.9,
+                                          null_rate_threshold=0.1))
+    types = [v["constraint_check_type"] for v in extra.violations if v["feature_name"] == "x"]
+    assert "psi_drift_check" in types and "null_rate_check" in types
+    assert "js_drift_check" not in types
 
 
 def test_missing_values_and_extra_columns(tmp_path, baseline):
