@@ -1,8 +1,13 @@
 """Per-feature drift: SageMaker's baseline drift distance plus why a feature moved.
 
-Each entry says whether the feature was compared (and if not, why), the distance, method and
-threshold, PSI and Jensen-Shannon distance, the bins or categories that moved most and the
-change in missing values. The whole report is written as ``drift_report.json``.
+``drift_report.json`` (our format, beside the three SageMaker files) is
+``{"version": 1, "window_start", "window_end", "features": [entry, ...]}`` in feature order.
+An entry: ``name``, ``baseline_type``, ``current_type``, ``compared`` (bool), ``method``
+(Robust/Simple numeric, LInfinity/ChiSquared categorical), ``distance`` (SageMaker's, a
+p-value for robust ChiSquared), ``threshold``, ``drifted``, ``psi``, ``js``, ``null_rate``
+(``baseline``, ``current``, ``change`` as shares of rows), ``top_movers`` (up to 5 of
+``{bin, baseline, current, change}`` shares, largest move first; numeric bins are the baseline's
+KLL buckets plus ``< min`` / ``> max``) and ``note`` (why it was not compared). NaN is null.
 """
 
 from __future__ import annotations
