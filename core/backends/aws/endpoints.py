@@ -24,20 +24,16 @@ from core.storage import Storage, is_s3
 log = logging.getLogger(__name__)
 
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
-XGBOOST_VERSION = "1.7-1"
 IN_SERVICE, FAILED, DELETED = "InService", "Failed", "Deleted"
 POLL_S = 15.0
 DEPLOY_TIMEOUT_S = 45 * 60.0
 
 
 def xgboost_image_uri(region: str) -> str:
-    """SageMaker's built-in XGBoost image for ``region`` (resolved offline by the SDK)."""
-    try:
-        from sagemaker.core import image_uris
-    except ImportError:
-        raise AwsError("The sagemaker SDK is not installed, so the XGBoost image cannot be "
-                       "looked up: give the container image URI explicitly.") from None
-    return image_uris.retrieve("xgboost", region, XGBOOST_VERSION)
+    """SageMaker's built-in XGBoost serving image for ``region``."""
+    from core.backends.aws.images import XGBOOST, XGBOOST_VERSION, image_uri
+
+    return image_uri(XGBOOST, region, XGBOOST_VERSION)
 
 
 def resource_names(name: str, when: datetime | None = None) -> tuple[str, str]:

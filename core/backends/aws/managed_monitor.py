@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -67,9 +68,9 @@ class ExecutionSummary:
 
 def monitor_image_uri(region: str) -> str:
     """The ``sagemaker-model-monitor-analyzer`` image of ``region`` (resolved offline)."""
-    from sagemaker.core import image_uris
+    from core.backends.aws.images import MODEL_MONITOR, image_uri
 
-    return image_uris.retrieve("model-monitor", region)
+    return image_uri(MODEL_MONITOR, region)
 
 
 def suggest_baseline_managed(settings: AwsSettings, dataset_uri: str, *, output_uri: str = "",
@@ -149,7 +150,7 @@ def create_schedule(settings: AwsSettings, spec: ScheduleSpec) -> str:
         raise ValidationError("Monitoring schedules need an execution role ARN: set it in the "
                               "AWS settings.")
     sagemaker = client(settings, "sagemaker")
-    definition = f"{spec.name[:40]}-dq-{datetime.now(UTC):%Y%m%d%H%M%S}"
+    definition = f"{spec.name[:40]}-dq-{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     with aws_errors(f"sagemaker:CreateDataQualityJobDefinition {definition}"):
         sagemaker.create_data_quality_job_definition(**job_definition_request(settings, spec,
                                                                               definition))
