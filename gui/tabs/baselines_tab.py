@@ -26,6 +26,8 @@ from gui.widgets.job_progress import JobProgress
 from gui.widgets.record_table import ALIGN_RIGHT, Column, RecordFilterProxy, RecordTableModel
 from gui.widgets.status_banner import StatusBanner
 
+RESIZE_PRECISION_ROWS = 100  # rows measured when sizing columns to contents
+
 
 def _num(value: float) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.6g}"
@@ -66,6 +68,8 @@ def _table(model: RecordTableModel, parent: QWidget) -> tuple[QTableView, Record
     table.verticalHeader().setDefaultSectionSize(22)
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # Sized from the first rows only: a 500-feature table must not be measured in full.
+    table.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
     return table, proxy
 
 

@@ -19,6 +19,9 @@ from gui.widgets.job_progress import JobProgress
 from gui.widgets.record_table import Column, RecordFilterProxy, RecordTableModel
 from gui.widgets.status_banner import StatusBanner
 
+RESIZE_PRECISION_ROWS = 100  # rows measured when sizing columns to contents
+
+
 def _lifecycle():
     # Imported on first use, on a worker: it pulls in the model server and XGBoost (~0.8 s),
     # which the window does not need to appear.
@@ -148,6 +151,8 @@ class DeploymentTab(QWidget):
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Sized from the first rows only: a 500-feature table must not be measured in full.
+        self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.undeploy_button = QPushButton("Undeploy")
         self.undeploy_button.setEnabled(False)

@@ -98,6 +98,8 @@ def test_run_now_shows_violations_distributions_and_history(qtbot, runner, demo_
     qtbot.mouseClick(tab.history.add_alert_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.history.rules.rowCount() == 1, timeout=10000)
     qtmodeltester.check(tab.history.rules)
+    qtmodeltester.check(tab.history.events)
+    assert tab.history.events.rowCount() >= 1  # INSUFFICIENT_DATA -> OK or ALARM
     rule = tab.history.rules.row_at(0)
     assert rule.metric == "feature_baseline_drift_{f}" and rule.threshold == 0.05
     assert rule.state in ("ALARM", "OK")

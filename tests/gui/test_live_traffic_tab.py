@@ -55,12 +55,14 @@ def test_start_without_a_running_endpoint_is_refused_inline(qtbot, runner, demo_
     assert tab.banner.level == "error" and "deploy it first" in tab.banner.text()
 
 
-def test_capture_browser_pretty_prints_a_record(qtbot, runner, demo_workspace):
+def test_capture_browser_pretty_prints_a_record(qtbot, runner, demo_workspace, qtmodeltester):
     tab = _tab(qtbot, runner, demo_workspace)
     first = sorted(demo_workspace.capture_dir.rglob("*.jsonl"))[0]
     tab.browser.open_file(first)
     qtbot.waitUntil(lambda: tab.browser.records.rowCount() > 0, timeout=5000)
     assert "records" in tab.browser.file_label.text()
+    qtmodeltester.check(tab.browser.records)
+    assert tab.browser.proxy.record_at(0).line == 1  # file order until a header is clicked
     row = 2
     rect = tab.browser.table.visualRect(tab.browser.proxy.index(row, 0))
     qtbot.mouseClick(tab.browser.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHeaderView, QPushButton,
 
 from gui.widgets.record_table import ALIGN_RIGHT, Column, RecordFilterProxy, RecordTableModel
 
+RESIZE_PRECISION_ROWS = 100  # rows measured when sizing columns to contents
+
 STATUS_COLOURS = {"Completed": "#dff3df", "CompletedWithViolations": "#fff7dc",
                   "Failed": "#fde8e8", "InProgress": "#e8f1fb", "Pending": "#f1f1f1",
                   "Stopped": "#eeeeee", "Stopping": "#eeeeee", "Scheduled": "#dff3df"}
@@ -57,6 +59,8 @@ def _table(model, proxy) -> QTableView:
     table.verticalHeader().setDefaultSectionSize(22)
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # Sized from the first rows only: a 500-feature table must not be measured in full.
+    table.horizontalHeader().setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
     return table
 
 
