@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "executions": "cli.executions_cmd",
     "scheduler": "cli.scheduler_cmd",
     "alerts": "cli.alerts_cmd",
+    "aws": "cli.aws_cmd",
 }
 
 
