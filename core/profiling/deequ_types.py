@@ -19,7 +19,7 @@ FRACTIONAL_PATTERN = r"^(-|\+)? ?\d+((\.\d+)|((?:\.\d+)?[Ee][-+]?\d+))$"
 INTEGRAL_PATTERN = r"^(-|\+)? ?\d+$"
 BOOLEAN_PATTERN = r"^(true|false)$"
 
-_DIGIT0, _DOT, _MINUS = 48, 46, 45
+_DIGIT0, _DOT, _MINUS = 48, 46, 45  # ASCII '0', '.', '-'
 
 
 @dataclass
@@ -89,85 +89,113 @@ def _classify_typed(array: pa.Array, *, integral: bool) -> Classified:
         counts.integral = len(values)
     else:
         counts.fractional = len(values)
-    return Classified(counts, values.to_numpy(zero_copy_only=False).astype(np.float64))
+    return Classified(counts, primitive_values(values).astype(np.float64))
 
 
 def _classify_floats(array: pa.Array) -> Classified:
     # A float column handed over by a caller: NaN counts as missing (it has no Deequ text form).
-    numbers = array.to_numpy(zero_copy_only=False).astype(np.float64)
+    numbers = primitive_values(array.fill_null(np.nan)).astype(np.float64)
     present = numbers[~np.isnan(numbers)]
     counts = TypeCounts(fractional=len(present), missing=len(numbers) - len(present))
     return Classified(counts, present)
 
 
 def _classify_text(array: pa.StringArray) -> Classified:
-    # Empty text is missing, like an empty CSV field (Spark's CSV null value).
-    if pc.sum(pc.equal(pc.binary_length(array), 0)).as_py():
-        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
-    values = array.drop_null()
+    values = array.drop_null() if array.null_count else array
+    offsets, raw = _buffers(values)
+    empty = offsets[1:] == offsets[:-1]
+    if empty.any():  # empty text is missing, like an empty CSV field (Spark's null value)
+        values = values.filter(arrow_mask(~empty))
+        offsets, raw = _buffers(values)
     missing = len(array) - len(values)
     if len(values) == 0:
         return Classified(TypeCounts(missing=missing), np.empty(0))
-    fast = _fast_numeric(values)
+    fast = _fast_numeric(values, offsets, raw)
     if fast is not None:
         fractional, numbers = fast
         counts = TypeCounts(integral=len(values) - fractional, fractional=fractional,
                             missing=missing)
         return Classified(counts, numbers)
-    return _classify_with_regexes(values, missing)
+    return _classify_with_regexes(values, offsets, raw, missing)
 
 
-def _fast_numeric(values: pa.StringArray) -> tuple[int, np.ndarray] | None:
-    """Prove every value is a plain decimal Deequ accepts; return (#fractional, numbers).
-
-    Accepted shapes: ``-?digits`` and ``-?digits.digits``. Returns None for anything else
-    (exponents, '+', spaces, letters), which the regex route then decides.
-    """
+def _buffers(values: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
+    """Value offsets (rebased to 0) and the UTF-8 bytes of a null-free string array."""
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32,
                             count=len(values) + 1, offset=values.offset * 4)
-    raw = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    offsets = offsets - offsets[0]
-    is_digit = (raw - np.uint8(_DIGIT0)) < 10
-    is_dot = raw == _DOT
-    is_minus = raw == _MINUS
-    if not np.all(is_digit | is_dot | is_minus):
+    data = values.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    return offsets - offsets[0], raw[offsets[0]:offsets[-1]]
+
+
+def _fast_numeric(values: pa.StringArray, offsets: np.ndarray,
+                  raw: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """Prove every value is a plain decimal Deequ accepts; return (#fractional, numbers).
+
+    With only digits, '.' and '-' in the bytes, arrow's parse succeeding leaves exactly
+    ``-?digits``, ``-?digits.digits`` and the forms Deequ rejects but arrow accepts: a '.'
+    first (after an optional '-') or last. Anything else (exponents, '+', spaces, letters)
+    returns None and the regex route decides.
+    """
+    shifted = raw - np.uint8(_MINUS)  # '-' -> 0, '.' -> 1, '/' -> 2, '0'..'9' -> 3..12
+    if not np.all((shifted <= 12) & (shifted != 2)):
         return None
-    starts = np.zeros(raw.size + 1, dtype=bool)
-    starts[offsets] = True  # starts[len] marks the end of the last value
-    ends_at = starts[1:]  # True at the last byte of each value
-    # '-' only as the first byte and followed by a digit of the same value.
-    minus_at = np.flatnonzero(is_minus)
-    if minus_at.size and not (np.all(starts[minus_at]) and not np.any(ends_at[minus_at])
-                              and np.all(is_digit[minus_at + 1])):
+    first = raw[offsets[:-1]]
+    if np.any(first == _DOT) or np.any(raw[offsets[1:] - 1] == _DOT):
         return None
-    # '.' needs a digit on each side inside the same value, and at most one per value.
-    dot_at = np.flatnonzero(is_dot)
-    if dot_at.size:
-        if np.any(starts[dot_at]) or np.any(ends_at[dot_at]):
-            return None
-        if not (np.all(is_digit[dot_at - 1]) and np.all(is_digit[dot_at + 1])):
-            return None
-    # A second '.' in one value ("1.2.3") makes arrow's parse fail, so after a successful
-    # parse the dot count is the number of fractional values.
+    signed = offsets[:-1][first == _MINUS]
+    if signed.size and np.any(raw[np.minimum(signed + 1, raw.size - 1)] == _DOT):
+        return None
     try:
-        numbers = pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
+        numbers = primitive_values(pc.cast(values, pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    return int(dot_at.size), numbers
+    # A second '.' in one value ("1.2.3") fails arrow's parse, so each '.' is one value.
+    return int(np.count_nonzero(raw == _DOT)), numbers
 
 
-def _classify_with_regexes(values: pa.StringArray, missing: int) -> Classified:
-    fractional = pc.match_substring_regex(values, FRACTIONAL_PATTERN)
-    integral = pc.match_substring_regex(values, INTEGRAL_PATTERN)
-    boolean = pc.match_substring_regex(values, BOOLEAN_PATTERN)
-    n_frac = pc.sum(fractional).as_py() or 0
-    n_int = pc.sum(integral).as_py() or 0
-    n_bool = pc.sum(boolean).as_py() or 0
-    counts = TypeCounts(integral=n_int, fractional=n_frac, boolean=n_bool,
-                        string=len(values) - n_frac - n_int - n_bool, missing=missing)
+def _classify_with_regexes(values: pa.StringArray, offsets: np.ndarray, raw: np.ndarray,
+                           missing: int) -> Classified:
+    # Only values starting with a digit, a sign or a space can be numeric, and only 't'/'f'
+    # can start a boolean: the regexes run on those alone (often none, for text columns).
+    first = raw[offsets[:-1]]
+    shifted = first - np.uint8(_DIGIT0)
+    candidate = (shifted < 10) | (first == _MINUS) | (first == 43) | (first == 32) | \
+        (first == 116) | (first == 102)
+    n_candidates = int(np.count_nonzero(candidate))
+    counts = TypeCounts(string=len(values) - n_candidates, missing=missing)
     numbers = None
+    if n_candidates:
+        subset = values if n_candidates == len(values) else values.filter(arrow_mask(candidate))
+        counts.fractional = _count(subset, FRACTIONAL_PATTERN)
+        counts.integral = _count(subset, INTEGRAL_PATTERN)
+        counts.boolean = _count(subset, BOOLEAN_PATTERN)
+        counts.string += n_candidates - counts.fractional - counts.integral - counts.boolean
     if counts.string == 0 and counts.boolean == 0:
         # Deequ allows one space after the sign ("- 5"); the number is the same without it.
         unspaced = pc.replace_substring(values, " ", "")
-        numbers = pc.cast(unspaced, pa.float64()).to_numpy(zero_copy_only=False)
+        numbers = primitive_values(pc.cast(unspaced, pa.float64()))
     return Classified(counts, numbers)
+
+
+def arrow_mask(mask: np.ndarray) -> pa.BooleanArray:
+    """A numpy bool array as an arrow one (``pa.array`` would import pandas to check it)."""
+    bits = np.packbits(mask, bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
+
+
+def primitive_values(array: pa.Array) -> np.ndarray:
+    """A null-free numeric arrow array as numpy, without arrow's pandas-aware conversion
+    (``to_numpy`` imports pandas: half a second of start-up for nothing here)."""
+    kind = array.type
+    if array.null_count == 0 and (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        code = "f" if pa.types.is_floating(kind) else \
+            "i" if pa.types.is_signed_integer(kind) else "u"
+        dtype = np.dtype(f"{code}{kind.bit_width // 8}")
+        return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array),
+                             offset=array.offset * dtype.itemsize)
+    return array.to_numpy(zero_copy_only=False)
+
+
+def _count(values: pa.StringArray, pattern: str) -> int:
+    return int(pc.sum(pc.match_substring_regex(values, pattern)).as_py() or 0)

@@ -7,16 +7,20 @@ with KLL sketch, value counts); memory depends on the number of columns, not row
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.datasets import DatasetSpec, iter_batches
 from core.errors import ValidationError
 from core.profiling.categorical import ValueCounts
-from core.profiling.deequ_types import TypeCounts, classify
+from core.profiling.deequ_types import TypeCounts, arrow_mask, classify
 from core.profiling.numeric import NumericSummary
 from core.progress import CancelToken, ProgressFn, no_progress
 
@@ -24,6 +28,10 @@ log = logging.getLogger(__name__)
 
 # Columns of one chunk are profiled on this many threads (numpy and arrow release the GIL).
 PROFILE_THREADS = 2
+# Numeric-looking columns count their text values (needed only if a later value turns them
+# into String) for this many rows; past it, profile_dataset recounts such a column in a
+# second pass over the file, so big numeric columns skip the cost.
+NUMERIC_TEXT_ROWS = 100_000
 
 
 @dataclass
@@ -44,6 +52,8 @@ class ColumnProfile:
         self.counts = TypeCounts()
         self.numeric: NumericSummary | None = NumericSummary()
         self.values = ValueCounts()
+        # False once value counts no longer cover every row (see NUMERIC_TEXT_ROWS).
+        self.text_complete = True
 
     def update(self, array: pa.Array) -> None:
         classified = classify(array)
@@ -53,6 +63,11 @@ class ColumnProfile:
                 self.numeric = None  # the column can no longer be numeric
             else:
                 self.numeric.update(classified.numbers)
+        if self.numeric is not None and self.counts.present + self.counts.missing > \
+                NUMERIC_TEXT_ROWS:
+            if self.text_complete:
+                self.values, self.text_complete = ValueCounts(), False
+            return
         if not self.values.overflowed:
             self.values.update(_present_text(array))
 
@@ -63,6 +78,12 @@ class ColumnProfile:
         else:
             self.numeric = None
         self.values.merge(other.values)
+        self.text_complete = self.text_complete and other.text_complete
+
+    @property
+    def needs_text_pass(self) -> bool:
+        """A String column whose value counts miss rows read while it still looked numeric."""
+        return not self.text_complete and self.counts.inferred_type() == "String"
 
     def feature(self) -> dict:
         """This column's entry in ``statistics.json`` ``features``."""
@@ -103,8 +124,9 @@ class TableProfiler:
             for column, array in zip(self.columns, arrays):
                 column.update(array)
             return
-        with ThreadPoolExecutor(PROFILE_THREADS) as pool:
-            list(pool.map(lambda pair: pair[0].update(pair[1]), zip(self.columns, arrays)))
+        with ThreadPoolExecutor(PROFILE_THREADS, thread_name_prefix="profile") as pool:
+            for future in [pool.submit(c.update, a) for c, a in zip(self.columns, arrays)]:
+                future.result()
 
     def merge(self, other: TableProfiler) -> TableProfiler:
         """Fold another profile of the same columns into this one."""
@@ -134,14 +156,64 @@ def profile_dataset(spec: DatasetSpec, *, progress: ProgressFn = no_progress,
         Cancelled: ``cancel`` was set; checked between chunks.
     """
     profiler: TableProfiler | None = None
-    for batch in iter_batches(spec, progress=progress, cancel=cancel):
+    for batch in _read_ahead(iter_batches(spec, progress=progress, cancel=cancel)):
         if profiler is None:
             profiler = TableProfiler(batch.schema.names)
         profiler.update(batch)
         if cancel is not None:
             cancel.raise_if_cancelled()
     assert profiler is not None  # iter_batches raises on a dataset without rows
+    late = [i for i, column in enumerate(profiler.columns) if column.needs_text_pass]
+    if late:
+        _recount_text(spec, profiler, late, cancel)
     return profiler.result()
+
+
+def _recount_text(spec: DatasetSpec, profiler: TableProfiler, indices: list[int],
+                  cancel: CancelToken | None) -> None:
+    """Second pass: exact value counts for columns that turned String late in the file."""
+    log.info("recounting text of %d column(s) that turned String late", len(indices))
+    fresh = {i: ValueCounts() for i in indices}
+    for batch in iter_batches(spec, cancel=cancel):
+        for i, counts in fresh.items():
+            if not counts.overflowed:
+                counts.update(_present_text(batch.column(i)))
+    for i, counts in fresh.items():
+        profiler.columns[i].values = counts
+        profiler.columns[i].text_complete = True
+
+
+def _read_ahead(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Read the next chunk on a thread while the caller profiles this one (one chunk ahead)."""
+    slot: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        slot.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slot.put(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            slot.put(error)
+
+    reader = threading.Thread(target=produce, name="dataset-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := slot.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=5)
 
 
 def _numerical_statistics(common: dict, numeric: NumericSummary) -> dict:
@@ -172,4 +244,7 @@ def _present_text(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     if not pa.types.is_string(array.type):
         array = array.cast(pa.string())
     array = array.drop_null()
-    return pc.filter(array, pc.not_equal(array, "")) if len(array) else array
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1,
+                            offset=array.offset * 4)
+    empty = offsets[1:] == offsets[:-1]
+    return array.filter(arrow_mask(~empty)) if empty.any() else array

@@ -124,3 +124,22 @@ def test_profile_dataset_reports_progress_and_stops_when_cancelled(tmp_path):
     token.cancel()
     with pytest.raises(Cancelled):
         profile_dataset(DatasetSpec(str(path)), cancel=token)
+
+
+def test_a_column_turning_string_after_many_rows_gets_exact_counts_from_a_second_pass(
+        tmp_path, monkeypatch):
+    from core import dataset_csv
+    from core.profiling import profiler as profiler_module
+    monkeypatch.setattr(profiler_module, "NUMERIC_TEXT_ROWS", 10)
+    monkeypatch.setattr(dataset_csv, "CHUNK_BYTES", 16)  # many chunks
+    recounts = []
+    original = profiler_module._recount_text
+    monkeypatch.setattr(profiler_module, "_recount_text",
+                        lambda *a: (recounts.append(a[2]), original(*a)))
+    path = tmp_path / "late.csv"
+    path.write_text("v\n" + "1\n2\n" * 20 + "N/A\n")
+    feature = profile_dataset(DatasetSpec(str(path))).statistics["features"][0]
+    assert feature["inferred_type"] == "String"
+    assert feature["string_statistics"]["distribution"]["categorical"]["buckets"] == [
+        {"value": "1", "count": 20}, {"value": "2", "count": 20}, {"value": "N/A", "count": 1}]
+    assert recounts == [[0]]
