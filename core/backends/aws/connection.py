@@ -18,6 +18,8 @@ from core.progress import CancelToken, Progress, ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
 
+TEST_ATTEMPTS = 2  # a connection test should answer quickly, not retry for a minute
+
 
 @dataclass(frozen=True)
 class Check:
@@ -78,13 +80,13 @@ def _check_settings(settings: AwsSettings) -> str:
 
 def _check_identity(settings: AwsSettings) -> str:
     with aws_errors("sts:GetCallerIdentity"):
-        identity = client(settings, "sts").get_caller_identity()
+        identity = client(settings, "sts", max_attempts=TEST_ATTEMPTS).get_caller_identity()
     profile = settings.profile or session(settings).profile_name or "default"
     return f"signed in as {identity['Arn']} (account {identity['Account']}, profile {profile})."
 
 
 def _check_bucket(settings: AwsSettings) -> str:
-    s3 = client(settings, "s3")
+    s3 = client(settings, "s3", max_attempts=TEST_ATTEMPTS)
     bucket, region = settings.bucket, region_of(settings)
     from botocore.exceptions import ClientError
 
@@ -117,12 +119,13 @@ def _check_bucket(settings: AwsSettings) -> str:
 
 def _check_sagemaker(settings: AwsSettings) -> str:
     with aws_errors("sagemaker:ListEndpoints"):
-        count = len(client(settings, "sagemaker").list_endpoints(MaxResults=100)["Endpoints"])
+        sagemaker = client(settings, "sagemaker", max_attempts=TEST_ATTEMPTS)
+        count = len(sagemaker.list_endpoints(MaxResults=100)["Endpoints"])
     return f"SageMaker answers; {count} endpoint{'s' if count != 1 else ''} in this region."
 
 
 def _check_cloudwatch(settings: AwsSettings) -> str:
     with aws_errors("cloudwatch:ListMetrics"):
-        client(settings, "cloudwatch").list_metrics(
+        client(settings, "cloudwatch", max_attempts=TEST_ATTEMPTS).list_metrics(
             Namespace="aws/sagemaker/Endpoints/data-metrics")
     return "CloudWatch metrics can be read."
