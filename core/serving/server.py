@@ -74,7 +74,8 @@ class EndpointServer(ThreadingHTTPServer):
         """Graceful stop: refuse new requests, finish those in flight, flush the capture."""
         with self._state:
             self._stopping = True
-        self.shutdown()
+        if self._thread is not None:  # shutdown() would wait forever for a loop never started
+            self.shutdown()
         with self._state:
             if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
                 log.warning("%d requests still running after %.0f s", self._in_flight, timeout)
