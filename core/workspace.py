@@ -202,16 +202,20 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
         return len(rows)
 
     def metric_series(self, name: str, *, endpoint: str | None = None,
-                      schedule: str | None = None) -> list[tuple[datetime, float]]:
+                      schedule: str | None = None,
+                      last: int | None = None) -> list[tuple[datetime, float]]:
         """One metric over time, oldest first. Statistic sets give their average (Sum/SampleCount).
 
-        A window measured twice (a re-run) keeps only its latest value.
+        A window measured twice (a re-run) keeps only its latest value; ``last`` keeps only
+        the latest that many points.
         """
         where, params = _series_filter(endpoint, schedule)
         sql = ("SELECT timestamp, value, statistic_values FROM metric_points WHERE id IN "
                "(SELECT MAX(id) FROM metric_points WHERE name = ?" + where +
-               " GROUP BY endpoint, schedule, timestamp) ORDER BY timestamp, id")
-        rows = self._db.read(lambda c: c.execute(sql, (name, *params)).fetchall())
+               " GROUP BY endpoint, schedule, timestamp) ORDER BY timestamp DESC, id DESC")
+        if last is not None:
+            sql, params = sql + " LIMIT ?", (*params, int(last))
+        rows = self._db.read(lambda c: c.execute(sql, (name, *params)).fetchall())[::-1]
         series = []
         for row in rows:
             value = _point_value(row["value"], row["statistic_values"])

@@ -67,7 +67,8 @@ def evaluate_rule(workspace, rule: AlertRule, schedule: str | None = None) -> li
     where = {"endpoint": rule.endpoint or None, "schedule": rule.schedule or schedule or None}
     verdicts = []
     for name in matching_metrics(rule.metric, workspace.metric_names(**where)):
-        values = [v for _, v in workspace.metric_series(name, **where)]
+        values = [v for _, v in workspace.metric_series(name, **where,
+                                                        last=rule.evaluation_periods)]
         state, breaching = judge(values, rule)
         verdicts.append(MetricVerdict(name, state, tuple(values[-rule.evaluation_periods:]),
                                       breaching))

@@ -6,6 +6,7 @@ spawned for the next execution.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import logging
 import multiprocessing
@@ -21,6 +22,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 RESULT, ERROR, TIMEOUT, STOPPED, CRASHED = "result", "error", "timeout", "stopped", "crashed"
+READY = "ready"
+STARTUP_TIMEOUT_S = 120.0  # spawning and importing the engine, not counted as runtime
 _PR_SET_PDEATHSIG = 1
 
 
@@ -39,6 +42,7 @@ def _serve(conn) -> None:
     from core.errors import AppError
     from core.monitoring.execution import run_monitoring
 
+    conn.send((READY, None))  # imports done: the runtime clock starts after this
     while True:
         try:
             request = conn.recv()
@@ -82,7 +86,8 @@ class ExecutionWorker:
     def run(self, request, *, timeout_s: float, should_stop: Callable[[], bool],
             poll_s: float = 0.25) -> WorkerOutcome:
         """Run one request; kill the child after ``timeout_s`` or when ``should_stop()``."""
-        self._ensure_started()
+        if not self._ensure_started():
+            return self._crashed()
         self._conn.send(request)
         deadline = time.monotonic() + timeout_s
         while True:
@@ -105,6 +110,7 @@ class ExecutionWorker:
 
     def close(self) -> None:
         """Ask the child to exit; kill it if it does not."""
+        atexit.unregister(self.close)
         if self._proc is None:
             return
         try:
@@ -114,15 +120,24 @@ class ExecutionWorker:
         self._proc.join(timeout=5)
         self._kill()
 
-    def _ensure_started(self) -> None:
+    def _ensure_started(self) -> bool:
+        """A live child that has finished its imports (False if it never got ready)."""
         if self._proc is not None and self._proc.is_alive():
-            return
+            return True
         parent, child = self._ctx.Pipe()
-        self._proc = self._ctx.Process(target=_serve, args=(child,), daemon=True,
-                                       name="monitoring-execution")
+        # Not a daemon: an execution starts its own processes for user scripts. So that
+        # interpreter exit never waits on an idle child, close() runs at exit.
+        self._proc = self._ctx.Process(target=_serve, args=(child,), name="monitoring-execution")
         self._proc.start()
+        atexit.register(self.close)
         child.close()
         self._conn = parent
+        try:
+            if parent.poll(STARTUP_TIMEOUT_S) and parent.recv()[0] == READY:
+                return True
+        except (EOFError, OSError):
+            pass
+        return False
 
     def _crashed(self) -> WorkerOutcome:
         code = self._proc.exitcode if self._proc is not None else None
@@ -140,11 +155,44 @@ class ExecutionWorker:
 
 
 def _kill_group(proc) -> None:
-    """Kill the worker and every process it started (they share its process group)."""
-    if hasattr(os, "killpg"):
+    """Kill the worker and every process it started: its own group, plus the groups that
+    user-script children made for themselves (they would otherwise outlive a Stopped run)."""
+    if not hasattr(os, "killpg"):
+        proc.kill()
+        return
+    groups = {proc.pid}
+    for pid in _descendants(proc.pid):
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-            return
+            groups.add(os.getpgid(pid))
+        except ProcessLookupError:
+            continue
+    groups.discard(os.getpgrp())  # never our own group
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
-            pass  # not yet its own group leader: kill the process alone
-    proc.kill()
+            pass
+    if proc.is_alive():  # it had not made its own group yet
+        proc.kill()
+
+
+def _descendants(root: int) -> list[int]:
+    """Children, grandchildren... of ``root`` (Linux /proc; empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found

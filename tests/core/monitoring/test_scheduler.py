@@ -48,8 +48,20 @@ def ws(template, tmp_path):
 def _sleeper(folder: Path, seconds: float) -> str:
     """A post-analytics script that takes ``seconds``: a stand-in for a stuck user script."""
     path = folder / "slow_postprocessor.py"
-    path.write_text(f"import time\n\ndef postprocess_handler():\n    time.sleep({seconds})\n")
+    pids = folder / "sleeper.pids"
+    path.write_text(f"import os, time\n\ndef postprocess_handler():\n"
+                    f"    with open({str(pids)!r}, 'a') as f:\n"
+                    f"        f.write(f'{{os.getpid()}}\\n')\n"
+                    f"    time.sleep({seconds})\n")
     return str(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_hourly_schedule_over_six_hours_then_an_empty_window(ws):
@@ -90,7 +102,7 @@ _KILLABLE_SCHEDULER = textwrap.dedent("""
 
 
 def test_killed_scheduler_restarted_fails_the_orphan_and_catches_up(ws, tmp_path):
-    hourly_schedule(ws, postprocessor_path=_sleeper(tmp_path, 20))
+    hourly_schedule(ws, postprocessor_path=_sleeper(tmp_path, 10))
     script = tmp_path / "run_scheduler.py"
     script.write_text(_KILLABLE_SCHEDULER)
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
@@ -121,11 +133,13 @@ def test_killed_scheduler_restarted_fails_the_orphan_and_catches_up(ws, tmp_path
 
 def test_max_runtime_and_a_user_stop_give_stopped(ws, tmp_path):
     hourly_schedule(ws, postprocessor_path=_sleeper(tmp_path, 20), max_runtime_s=2)
-    with Scheduler(ws, clock=FakeClock(T0 + timedelta(hours=1, seconds=1))) as scheduler:
+    clock = FakeClock(T0 + timedelta(hours=1, seconds=1))
+    with Scheduler(ws, clock=clock) as scheduler:
         started = time.monotonic()
         [overran] = scheduler.tick()
         assert time.monotonic() - started < 15
-        assert overran.status == "Stopped" and "maximum runtime of 2 s" in overran.failure_reason
+        assert overran.status == "Stopped", overran.failure_reason
+        assert "maximum runtime of 2 s" in overran.failure_reason
         ws.update_schedule("hourly", max_runtime_s=600)
 
         def stop_when_running():
@@ -139,10 +153,19 @@ def test_max_runtime_and_a_user_stop_give_stopped(ws, tmp_path):
 
         stopper = threading.Thread(target=stop_when_running)
         stopper.start()
-        stopped = scheduler.run_now("hourly")
+        clock.set(T0 + timedelta(hours=2, seconds=1))
+        started = time.monotonic()
+        [stopped] = scheduler.tick()
         stopper.join()
-    assert (stopped.trigger, stopped.status) == ("manual", "Stopped")
-    assert stopped.failure_reason == "Stopped by the user."
+    assert time.monotonic() - started < 15  # not the 20 s the script would take
+    assert (stopped.status, stopped.failure_reason) == ("Stopped", "Stopped by the user.")
+    pids = [int(p) for p in (tmp_path / "sleeper.pids").read_text().split()]
+    assert pids  # at least the overrunning script was running when its run was stopped
+    if sys.platform.startswith("linux"):  # the user scripts were killed with their runs
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(p) for p in pids)
 
 
 def test_run_now_evaluates_alerts_and_reports_state_changes(ws):
