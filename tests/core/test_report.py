@@ -100,3 +100,18 @@ def test_missing_or_foreign_inputs_raise_input_errors(tmp_path):
     (tmp_path / "other.json").write_text('{"hello": 1}')
     with pytest.raises(FormatError):
         load_results(tmp_path)
+
+
+def test_sketch_data_is_dropped_before_parsing_and_nothing_else(samples):
+    from core.report import without_sketch_data
+
+    path = samples / "data-quality" / "churn-baseline-statistics.2021.first29features.json"
+    text = path.read_text()
+    full = json.loads(text)
+    for feature in full["features"]:
+        feature["numerical_statistics"]["distribution"]["kll"]["sketch"]["data"] = []
+    assert json.loads(without_sketch_data(text)) == full
+    assert len(without_sketch_data(text)) < len(text) / 4
+    tricky = '{"name": "sketch", "sketch": {"parameters": {}, "data": [[1.0], [2.0, 3.0]]}, "x": "[a]"}'
+    assert json.loads(without_sketch_data(tricky)) == {
+        "name": "sketch", "sketch": {"parameters": {}, "data": []}, "x": "[a]"}
