@@ -98,7 +98,8 @@ def test_throttling_that_never_ends_gives_a_sentence(settings, aws_hooks):
     aws_hooks.on("before-send.sagemaker.ListEndpoints", throttle)
     from core.backends.aws.errors import aws_errors
 
-    with pytest.raises(AwsError, match="throttling requests .* after retrying with backoff") as caught:
+    with pytest.raises(AwsError,
+                       match="throttling requests .* after retrying with backoff") as caught:
         with aws_errors("sagemaker:ListEndpoints"):
             client(settings, "sagemaker", max_attempts=3).list_endpoints()
     assert throttle.attempts == 3 and caught.value.code == "ThrottlingException"

@@ -93,7 +93,8 @@ def test_s3_baseline_capture_monitoring_metrics_and_open(settings, aws_env, tmp_
                            now + timedelta(hours=1))
     assert [v for _, v in values] == [1.0]
     sums = metric_values(settings, "aws/sagemaker/Endpoints/data-metrics", "feature_data_calls",
-                         dims, now - timedelta(hours=3), now + timedelta(hours=1), stat="SampleCount")
+                         dims, now - timedelta(hours=3), now + timedelta(hours=1),
+                         stat="SampleCount")
     assert [v for _, v in sums] == [120.0]
 
     result = open_execution(expected_folder, settings, baseline=baseline.statistics_uri)

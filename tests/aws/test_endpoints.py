@@ -105,3 +105,17 @@ def test_invoke_with_client_side_capture(settings, aws_env):
         "observedContentType": "text/csv", "mode": "OUTPUT", "data": "0.25", "encoding": "CSV"}
     assert records[0]["eventMetadata"]["inferenceId"] == "id-1"
     assert "inferenceId" not in records[1]["eventMetadata"]
+
+
+def test_traffic_invoker_captures_only_when_the_endpoint_cannot(settings, model_file):
+    from core.backends.aws.invoke import traffic_invoker
+
+    deploy_endpoint(settings, "no-capture", model_file, CaptureConfig(enable=False),
+                    image_uri=IMAGE, poll_s=0.01)
+    deploy_endpoint(settings, "captures", model_file, CaptureConfig(enable=True),
+                    image_uri=IMAGE, poll_s=0.01)
+    client_side = settings.with_changes(client_side_capture=True)
+    _, capture = traffic_invoker(client_side, "no-capture")
+    assert capture is not None and capture.capture.destination == settings.s3_uri("data-capture")
+    assert traffic_invoker(client_side, "captures")[1] is None  # SageMaker captures itself
+    assert traffic_invoker(settings, "no-capture")[1] is None  # not asked for

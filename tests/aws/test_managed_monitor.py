@@ -153,7 +153,6 @@ def test_execution_without_report_says_so(settings, service):
         load_execution(arn, settings)
 
 
-@pytest.mark.slow
 def test_managed_baseline_through_the_sdk(settings, aws_hooks):
     """``DefaultModelMonitor.suggest_baseline`` creates the job on the server; moto runs
     nothing, so first the missing outputs are reported, then (files written as the container

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog
 
 from core.config import AwsSettings, save_settings
 from gui.dialogs.settings_dialog import SettingsDialog
-from tests.aws.conftest import REGION, ROLE_ARN, aws_env, moto_url, settings  # noqa: F401
+from tests.aws.conftest import ROLE_ARN, aws_env, moto_url, settings  # noqa: F401
 
 
 def _dialog(qtbot, path, runner):

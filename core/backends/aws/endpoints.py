@@ -82,27 +82,15 @@ def deploy_endpoint(settings: AwsSettings, name: str, model_data: str | Path,
     model_uri = _model_uri(settings, name, model_data, scaled(progress, 0.0, 0.3), cancel)
     image = image_uri or xgboost_image_uri(region_of(settings))
     sagemaker = client(settings, "sagemaker")
-    model_name, config_name = resource_names(name)
     created: list[tuple[str, str]] = []
     _record(workspace, name, status="Creating", model_path=model_uri, variant=variant,
             capture_config=capture.to_dict(), url=f"sagemaker:{region_of(settings)}/{name}")
     try:
-        progress(Progress(300, 1000, "Creating the SageMaker model"))
-        with aws_errors(f"sagemaker:CreateModel {model_name}"):
-            sagemaker.create_model(ModelName=model_name, ExecutionRoleArn=settings.role_arn,
-                                   PrimaryContainer={"Image": image, "ModelDataUrl": model_uri})
-        created.append(("model", model_name))
-        variant_spec = {"VariantName": variant, "ModelName": model_name,
-                        "InitialInstanceCount": instance_count, "InstanceType": instance_type,
-                        "InitialVariantWeight": 1.0}
-        with aws_errors(f"sagemaker:CreateEndpointConfig {config_name}"):
-            sagemaker.create_endpoint_config(EndpointConfigName=config_name,
-                                             ProductionVariants=[variant_spec],
-                                             DataCaptureConfig=capture.to_sagemaker(destination))
-        created.append(("config", config_name))
-        with aws_errors(f"sagemaker:CreateEndpoint {name}"):
-            sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=config_name)
-        created.append(("endpoint", name))
+        progress(Progress(300, 1000, "Creating the SageMaker model and endpoint"))
+        variant_spec = {"VariantName": variant, "InitialInstanceCount": instance_count,
+                        "InstanceType": instance_type, "InitialVariantWeight": 1.0}
+        _create_resources(sagemaker, settings, name, image, model_uri, variant_spec,
+                          capture.to_sagemaker(destination), created)
         if not wait:
             with aws_errors(f"sagemaker:DescribeEndpoint {name}"):
                 return sagemaker.describe_endpoint(EndpointName=name)
@@ -115,6 +103,26 @@ def deploy_endpoint(settings: AwsSettings, name: str, model_data: str | Path,
         raise
     _record(workspace, name, status=IN_SERVICE, failure_reason="")
     return described
+
+
+def _create_resources(sagemaker, settings: AwsSettings, name: str, image: str, model_uri: str,
+                      variant_spec: dict, data_capture: dict,
+                      created: list[tuple[str, str]]) -> None:
+    """CreateModel, CreateEndpointConfig, CreateEndpoint; ``created`` lists what exists."""
+    model_name, config_name = resource_names(name)
+    with aws_errors(f"sagemaker:CreateModel {model_name}"):
+        sagemaker.create_model(ModelName=model_name, ExecutionRoleArn=settings.role_arn,
+                               PrimaryContainer={"Image": image, "ModelDataUrl": model_uri})
+    created.append(("model", model_name))
+    with aws_errors(f"sagemaker:CreateEndpointConfig {config_name}"):
+        sagemaker.create_endpoint_config(EndpointConfigName=config_name,
+                                         ProductionVariants=[{**variant_spec,
+                                                              "ModelName": model_name}],
+                                         DataCaptureConfig=data_capture)
+    created.append(("config", config_name))
+    with aws_errors(f"sagemaker:CreateEndpoint {name}"):
+        sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=config_name)
+    created.append(("endpoint", name))
 
 
 def wait_for_endpoint(sagemaker, name: str, *, timeout_s: float = DEPLOY_TIMEOUT_S,

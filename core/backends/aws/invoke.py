@@ -106,3 +106,22 @@ def sagemaker_invoke(settings: AwsSettings, endpoint: str, *,
         return output
 
     return invoke
+
+
+def traffic_invoker(settings: AwsSettings, endpoint: str, *, variant: str = "AllTraffic"):
+    """The invoke callable for the traffic tab, and the client-side capture it feeds (or None).
+
+    Client-side capture is used when the settings ask for it and the endpoint itself does not
+    capture; records go to the endpoint's capture destination, else the bucket's
+    ``data-capture`` folder. Close the returned capture when the traffic stops.
+    """
+    from core.backends.aws.endpoints import endpoint_capture
+
+    _, config = endpoint_capture(settings, endpoint)
+    capture = None
+    if settings.client_side_capture and not (config or {}).get("EnableCapture"):
+        destination = (config or {}).get("DestinationS3Uri") or settings.s3_uri("data-capture")
+        capture = ClientSideCapture(Storage(settings), endpoint,
+                                    CaptureConfig(enable=True, destination=destination),
+                                    variant=variant)
+    return sagemaker_invoke(settings, endpoint, capture=capture), capture

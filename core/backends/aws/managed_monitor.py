@@ -241,7 +241,8 @@ def delete_schedule(settings: AwsSettings, name: str) -> None:
             sagemaker.delete_data_quality_job_definition(JobDefinitionName=definition)
 
 
-def list_executions(settings: AwsSettings, schedule: str, limit: int = 100) -> list[ExecutionSummary]:
+def list_executions(settings: AwsSettings, schedule: str,
+                    limit: int = 100) -> list[ExecutionSummary]:
     """The schedule's most recent executions, oldest first (so ``[-1]`` is the latest)."""
     rows = []
     with aws_errors(f"sagemaker:ListMonitoringExecutions {schedule}"):
