@@ -100,3 +100,19 @@ def test_bad_capture_record_names_the_s3_object(settings, staged):
     assert settings.s3_uri("capture", ENDPOINT) in run.result.failure_reason
     assert "/tmp/" not in run.result.failure_reason
     assert _report_objects(settings) == []
+
+
+def test_mixed_request_local_baseline_s3_capture_local_report(settings, staged, tmp_path):
+    from core.backends.aws.engine_runs import run_monitoring_s3
+    from core.monitoring.execution import MonitoringRequest
+
+    storage = Storage(settings)
+    local_stats = storage.download(staged["statistics"], tmp_path / "b" / "statistics.json")
+    request = MonitoringRequest(local_stats, staged["constraints"], tmp_path / "reports",
+                                ENDPOINT, SCHEDULE, staged["scheduled_time"],
+                                capture_root=staged["capture"], publish_metrics=False)
+    run = run_monitoring_s3(settings, request)
+    assert run.result.item_count == 20
+    assert (tmp_path / "reports" / ENDPOINT / SCHEDULE).is_dir()
+    assert run.report_uri == str(run.result.report_dir)
+    assert _report_objects(settings) == []  # nothing went to S3

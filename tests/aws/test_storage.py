@@ -20,7 +20,7 @@ def test_uri_helpers():
 def test_large_object_streams_both_ways_with_progress(settings, tmp_path):
     storage = Storage(settings)
     source = tmp_path / "big.bin"
-    data = os.urandom(3 * 1024 * 1024 + 17)
+    data = os.urandom(9 * 1024 * 1024 + 17)  # above 8 MiB: a multipart upload
     source.write_bytes(data)
     uri = settings.s3_uri("datasets", "big.bin")
     seen_up, seen_down = [], []

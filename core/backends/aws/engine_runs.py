@@ -86,36 +86,81 @@ def monitor_s3(settings: AwsSettings, *, endpoint: str, schedule: str, statistic
     Returns:
         The result; a Failed execution (no data, bad input) uploads nothing.
     """
-    from core.monitoring.execution import FAILED, MonitoringRequest, run_monitoring, window_of
+    from core.monitoring.execution import MonitoringRequest
+
+    publish = settings.publish_metrics if publish_metrics is None else publish_metrics
+    request = MonitoringRequest(
+        statistics_path=statistics, constraints_path=constraints, output_root=output,
+        endpoint_name=endpoint, schedule_name=schedule, scheduled_time=scheduled_time,
+        window_start=window_start, window_end=window_end, capture_root=capture,
+        preprocessor_path=preprocessor, postprocessor_path=postprocessor,
+        publish_metrics=publish)
+    return run_monitoring_s3(settings, request, variant=variant, workspace=workspace,
+                             progress=progress, cancel=cancel)
+
+
+def run_monitoring_s3(settings: AwsSettings, request, *, variant: str | None = None,
+                      workspace=None, progress: ProgressFn = no_progress,
+                      cancel: CancelToken | None = None) -> S3Execution:
+    """``run_monitoring`` for a request whose files may be ``s3://`` URIs.
+
+    Baseline files, scripts, the dataset and the capture window are staged into a temporary
+    folder; an S3 ``output_root`` receives the report only once it is complete. Metrics go to
+    CloudWatch when ``request.publish_metrics`` is set and the output is on S3.
+    """
+    from core.monitoring.execution import FAILED, run_monitoring
 
     storage = Storage(settings)
-    publish = settings.publish_metrics if publish_metrics is None else publish_metrics
     with tempfile.TemporaryDirectory(prefix="mm-monitor-") as work_dir:
         work = Path(work_dir)
-        local = {name: storage.download(uri, work / "baseline" / f"{name}.json", cancel=cancel)
-                 for name, uri in (("statistics", statistics), ("constraints", constraints))}
-        scripts = {name: storage.download(uri, work / "scripts" / name_of(uri), cancel=cancel)
-                   if uri else None
-                   for name, uri in (("pre", preprocessor), ("post", postprocessor))}
-        request = MonitoringRequest(
-            statistics_path=local["statistics"], constraints_path=local["constraints"],
-            output_root=work / "reports", endpoint_name=endpoint, schedule_name=schedule,
-            scheduled_time=scheduled_time, window_start=window_start, window_end=window_end,
-            capture_root=work / "capture", preprocessor_path=scripts["pre"],
-            postprocessor_path=scripts["post"], publish_metrics=publish)
-        start, end = window_of(request)
-        stage_capture(storage, capture, endpoint, start, end, work / "capture", variant=variant,
-                      progress=scaled(progress, 0.05, 0.4), cancel=cancel)
-        result = run_monitoring(request, progress=scaled(progress, 0.4, 0.85), cancel=cancel)
+        staged = _staged_request(storage, request, work, variant,
+                                 scaled(progress, 0.0, 0.4), cancel)
+        result = run_monitoring(staged, progress=scaled(progress, 0.4, 0.85), cancel=cancel)
+        capture = str(request.capture_root or "")
         if result.status == FAILED or result.report_dir is None:
             return S3Execution(_with_s3_paths(result, work, capture), None)
+        if not is_s3(request.output_root):
+            return S3Execution(result, str(result.report_dir))
         relative = Path(result.report_dir).relative_to(work / "reports").as_posix()
-        report_uri = join(output, relative)
+        report_uri = join(str(request.output_root), relative)
         storage.publish_dir(result.report_dir, report_uri,
                             progress=scaled(progress, 0.85, 0.95), cancel=cancel)
-    sent = _publish(settings, result, report_uri, publish, workspace, progress, cancel)
+    sent = _publish(settings, result, report_uri, request.publish_metrics, workspace, progress,
+                    cancel)
     progress(Progress(1000, 1000, result.status_message))
     return S3Execution(result, report_uri, sent)
+
+
+def _staged_request(storage: Storage, request, work: Path, variant: str | None,
+                    progress: ProgressFn, cancel: CancelToken | None):
+    """The request with every S3 location replaced by a local copy (or local output)."""
+    from core.datasets import DatasetSpec
+    from core.monitoring.execution import window_of
+
+    def local(location, folder: str, name: str | None = None):
+        if not location or not is_s3(str(location)):
+            return location
+        return storage.download(str(location), work / folder / (name or name_of(location)),
+                                cancel=cancel)
+
+    changes = {"statistics_path": local(request.statistics_path, "baseline", "statistics.json"),
+               "constraints_path": local(request.constraints_path, "baseline",
+                                         "constraints.json"),
+               "preprocessor_path": local(request.preprocessor_path, "scripts"),
+               "postprocessor_path": local(request.postprocessor_path, "scripts")}
+    if is_s3(request.output_root):
+        changes["output_root"] = work / "reports"
+    if request.capture_root and is_s3(str(request.capture_root)):
+        start, end = window_of(request)
+        stage_capture(storage, str(request.capture_root), request.endpoint_name or "", start,
+                      end, work / "capture", variant=variant, progress=progress, cancel=cancel)
+        changes["capture_root"] = work / "capture"
+    if request.dataset is not None and is_s3(request.dataset.path):
+        folder = _stage_dataset(storage, request.dataset.path, work / "dataset", progress,
+                                cancel)
+        changes["dataset"] = DatasetSpec(str(folder), request.dataset.fmt,
+                                         request.dataset.header)
+    return dataclasses.replace(request, **changes)
 
 
 def stage_capture(storage: Storage, capture: str, endpoint: str, start: datetime,
