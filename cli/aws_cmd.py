@@ -94,9 +94,9 @@ def run_configure(args) -> int:
 
 
 def run_test_connection(args) -> int:
-    from core.backends.aws.connection import test_connection
+    from core.backends.aws.connection import check_connection
 
-    report = test_connection(_settings(args))
+    report = check_connection(_settings(args))
     print(report.text())
     return 0 if report.ok else 1
 

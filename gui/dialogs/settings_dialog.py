@@ -148,12 +148,12 @@ class SettingsDialog(QDialog):
         except AppError as error:
             self.banner.show_error(str(error))
             return
-        from core.backends.aws.connection import test_connection
+        from core.backends.aws.connection import check_connection
 
         self.banner.show_info("Testing the connection…")
         self.results.clear()
         self.test_button.setEnabled(False)
-        self._test_job = self._runner.submit(test_connection, settings,
+        self._test_job = self._runner.submit(check_connection, settings,
                                              on_done=self._on_test_done,
                                              on_error=self._on_test_failed,
                                              on_cancelled=self._on_test_finished,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.backends.aws.connection import test_connection as check_connection
+from core.backends.aws.connection import check_connection
 from core.backends.aws.errors import AwsError
 from core.backends.aws.session import client
 from tests.aws.hooks import FailTimes, json_error, query_error, xml_error

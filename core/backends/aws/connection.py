@@ -44,7 +44,7 @@ class ConnectionReport:
                          for c in self.checks)
 
 
-def test_connection(settings: AwsSettings, *, progress: ProgressFn = no_progress,
+def check_connection(settings: AwsSettings, *, progress: ProgressFn = no_progress,
                     cancel: CancelToken | None = None) -> ConnectionReport:
     """Check identity, bucket access, SageMaker and CloudWatch access for ``settings``.
 
