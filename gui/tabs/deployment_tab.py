@@ -105,6 +105,12 @@ class DeploymentTab(QWidget):
 
     def _build_ui(self) -> None:
         self.banner = StatusBanner()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self._build_form())
+        layout.addWidget(self._build_list(), 1)
+
+    def _build_form(self) -> QGroupBox:
         self.model_edit = QLineEdit()
         self.model_edit.setPlaceholderText("model.tar.gz (XGBoost) or a model file")
         self.browse_model = QPushButton("Browse…")
@@ -140,6 +146,9 @@ class DeploymentTab(QWidget):
         form.addRow("", self._row(self.deploy_button, self.progress, stretch_index=1))
         new_box = QGroupBox("Deploy a model")
         new_box.setLayout(form)
+        return new_box
+
+    def _build_list(self) -> QGroupBox:
         self.model = RecordTableModel(COLUMNS, self)
         self.proxy = RecordFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -162,10 +171,7 @@ class DeploymentTab(QWidget):
         list_layout.addWidget(self.table, 1)
         list_layout.addWidget(self._row(self.undeploy_button, self.refresh_button,
                                         stretch_index=None))
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addWidget(new_box)
-        layout.addWidget(list_box, 1)
+        return list_box
 
     @staticmethod
     def _row(*widgets, stretch_index: int | None = 0) -> QWidget:
