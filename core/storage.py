@@ -251,7 +251,8 @@ class Storage:
 
         Locally the folder is copied to a staging folder and renamed into place. On S3 each
         file is uploaded; if any upload fails (or is cancelled), the files already uploaded are
-        deleted again, so readers never find half a report.
+        deleted again, so readers never find half a report. (S3 has no rename: an older report
+        at the same location is overwritten file by file, and lost if the new one fails.)
 
         Returns:
             The published file locations.

@@ -21,6 +21,7 @@ from core.backends.aws.results import open_execution
 from core.serving.config import CaptureConfig
 from core.storage import Storage
 from core.traffic import TrafficPlan, TrafficRunner
+from core.workspace import Workspace
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 ENDPOINT, SCHEDULE = "churn-e2e", "hourly-engine"
@@ -56,8 +57,11 @@ def test_s3_baseline_capture_monitoring_metrics_and_open(settings, aws_env, tmp_
     statistics = json.loads(storage.read_bytes(baseline.statistics_uri))
     assert [f["name"] for f in statistics["features"]] == ["churn", "calls", "minutes", "plan"]
 
+    workspace = Workspace.open(tmp_path / "ws")
     deploy_endpoint(settings, ENDPOINT, settings.s3_uri("models", "model.tar.gz"),
-                    CaptureConfig(enable=True), image_uri=IMAGE, poll_s=0.01)
+                    CaptureConfig(enable=True), image_uri=IMAGE, poll_s=0.01,
+                    workspace=workspace)
+    assert workspace.get_endpoint(ENDPOINT).backend == "aws"
     traffic = tmp_path / "traffic.csv"
     bodies = [row.split(",", 1)[1] for row in _training_rows(rng, 120)]
     traffic.write_text("\n".join(bodies) + "\n")
@@ -78,7 +82,10 @@ def test_s3_baseline_capture_monitoring_metrics_and_open(settings, aws_env, tmp_
     run = monitor_s3(settings, endpoint=ENDPOINT, schedule=SCHEDULE,
                      statistics=baseline.statistics_uri, constraints=baseline.constraints_uri,
                      capture=settings.s3_uri("data-capture"),
-                     output=settings.s3_uri("reports"), scheduled_time=scheduled)
+                     output=settings.s3_uri("reports"), scheduled_time=scheduled,
+                     workspace=workspace)
+    assert "feature_non_null_minutes" in workspace.metric_names(schedule=SCHEDULE)
+    workspace.close()
     assert run.result.status in ("Completed", "CompletedWithViolations"), run.result
     assert run.result.item_count == 120
     expected_folder = settings.s3_uri("reports", ENDPOINT, SCHEDULE, f"{scheduled:%Y/%m/%d/%H}")
