@@ -194,11 +194,17 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
         Returns the number of points stored.
         """
         rows = [_metric_row(p, execution_id) for p in points]
-        if rows:
-            self._db.write(lambda c: c.executemany(
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.executemany(
                 "INSERT INTO metric_points (execution_id, namespace, name, endpoint, schedule, "
                 "dimensions, timestamp, value, statistic_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows))
+                rows)
+            conn.executemany("INSERT OR IGNORE INTO metric_catalog (name, endpoint, schedule) "
+                             "VALUES (?, ?, ?)", {(r[2], r[3], r[4]) for r in rows})
+
+        if rows:
+            self._db.write(insert)
         return len(rows)
 
     def metric_series(self, name: str, *, endpoint: str | None = None,
@@ -210,12 +216,24 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
         the latest that many points.
         """
         where, params = _series_filter(endpoint, schedule)
-        sql = ("SELECT timestamp, value, statistic_values FROM metric_points WHERE id IN "
-               "(SELECT MAX(id) FROM metric_points WHERE name = ?" + where +
-               " GROUP BY endpoint, schedule, timestamp) ORDER BY timestamp DESC, id DESC")
-        if last is not None:
-            sql, params = sql + " LIMIT ?", (*params, int(last))
-        rows = self._db.read(lambda c: c.execute(sql, (name, *params)).fetchall())[::-1]
+        sql = ("SELECT timestamp, endpoint, schedule, value, statistic_values FROM metric_points "
+               "WHERE name = ?" + where + " ORDER BY timestamp DESC, id DESC")
+
+        def newest_first(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            cursor, seen, rows = conn.execute(sql, (name, *params)), set(), []
+            try:
+                for row in cursor:
+                    key = (row["timestamp"], row["endpoint"], row["schedule"])
+                    if key not in seen:  # the latest measurement of a window wins
+                        seen.add(key)
+                        rows.append(row)
+                        if last is not None and len(rows) >= last:
+                            break
+            finally:
+                cursor.close()  # an unfinished statement would hold a read snapshot open
+            return rows
+
+        rows = self._db.read(newest_first)[::-1]
         series = []
         for row in rows:
             value = _point_value(row["value"], row["statistic_values"])
@@ -227,7 +245,7 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
                      schedule: str | None = None) -> list[str]:
         """The distinct metric names stored (optionally for one endpoint/schedule), sorted."""
         where, params = _series_filter(endpoint, schedule)
-        sql = "SELECT DISTINCT name FROM metric_points WHERE 1 = 1" + where + " ORDER BY name"
+        sql = "SELECT DISTINCT name FROM metric_catalog WHERE 1 = 1" + where + " ORDER BY name"
         return [r[0] for r in self._db.read(lambda c: c.execute(sql, params).fetchall())]
 
 

@@ -120,8 +120,22 @@ CREATE TABLE alert_history (
 CREATE INDEX alert_history_by_rule ON alert_history (rule, id);
 """
 
+# v2: reads the GUI and alerts make on long histories. A catalog of metric names (so listing
+# them does not scan every point) and an index for one schedule's series, newest first.
+_V2 = """
+CREATE TABLE metric_catalog (
+    name TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    schedule TEXT NOT NULL,
+    PRIMARY KEY (name, endpoint, schedule)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO metric_catalog (name, endpoint, schedule)
+    SELECT DISTINCT name, endpoint, schedule FROM metric_points;
+CREATE INDEX metric_points_by_schedule ON metric_points (name, schedule, timestamp)
+"""
+
 # Migration N (1-based) brings a file from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,7 +11,7 @@ import pytest
 from core.errors import AppError, ValidationError
 from core.monitoring.metrics import ENDPOINT_NAMESPACE, MetricPoint
 from core.workspace import BaselineRecord, EndpointRecord, Workspace
-from core.workspace_schema import SCHEMA_VERSION
+from core.workspace_schema import MIGRATIONS, SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -153,3 +153,24 @@ def test_unusable_folders_and_files_say_why(tmp_path):
     (tmp_path / "bad" / "workspace.db").write_bytes(b"not a database at all" * 100)
     with pytest.raises(AppError, match="not a usable workspace database"):
         Workspace.open(tmp_path / "bad")
+
+
+def test_a_version_1_file_is_migrated_keeping_its_data(tmp_path):
+    conn = sqlite3.connect(tmp_path / "workspace.db", isolation_level=None)
+    conn.executescript(MIGRATIONS[0] + ";PRAGMA user_version = 1;")
+    conn.execute("INSERT INTO metric_points (namespace, name, endpoint, schedule, timestamp, value)"
+                 " VALUES ('ns', 'feature_non_null_age', 'ep', 's1', "
+                 "'2026-01-01T00:00:00.000000+00:00', 0.5)")
+    conn.close()
+    with Workspace.open(tmp_path) as ws:
+        assert ws.metric_names(schedule="s1") == ["feature_non_null_age"]  # from the new catalog
+        assert ws.metric_series("feature_non_null_age", schedule="s1")[0][1] == 0.5
+    conn = sqlite3.connect(tmp_path / "workspace.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 2
+    conn.close()
+
+
+def test_last_points_of_a_series(ws):
+    ws.add_metric_points([_point("m", h, value=float(h)) for h in range(10)])
+    ws.add_metric_points([_point("m", 9, value=99.0)])
+    assert [v for _, v in ws.metric_series("m", schedule="s1", last=3)] == [7.0, 8.0, 99.0]
