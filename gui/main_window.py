@@ -180,13 +180,11 @@ class MainWindow(QMainWindow):
         self.executions_tab.open_results()
 
     def _on_settings_triggered(self) -> None:
-        try:
-            from gui.dialogs.settings_dialog import SettingsDialog
-        except ImportError:
-            QMessageBox.information(self, "AWS settings", "The AWS backend is not available "
-                                    "in this build.")
-            return
-        SettingsDialog(self).exec()
+        from gui.dialogs.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self, runner=self._runner)
+        dialog.exec()
+        dialog.deleteLater()
         self.deployment_tab.refresh()  # the AWS backend appears once it is set up
 
     def _on_refresh_triggered(self) -> None:

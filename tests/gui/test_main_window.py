@@ -84,3 +84,21 @@ def test_a_workspace_that_cannot_open_is_reported(qtbot, runner, tmp_path, monke
     window = _window(qtbot, runner, workspace=not_a_folder)
     qtbot.waitUntil(lambda: bool(shown), timeout=10000)
     assert window.workspace is None and window.workspace_label.text() == "No workspace"
+
+
+def test_aws_settings_dialog_opens_from_the_file_menu(qtbot, runner, tmp_path, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    from gui.dialogs.settings_dialog import SettingsDialog
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    window = _window(qtbot, runner)
+    seen = []
+
+    def close_it():
+        dialog = QApplication.activeModalWidget()
+        seen.append(type(dialog))
+        dialog.reject()
+    QTimer.singleShot(100, close_it)
+    window.settings_action.trigger()
+    assert seen == [SettingsDialog]
