@@ -165,30 +165,35 @@ def _window_chunk(group: list[Path], tables: list[pa.Table], start, end,
     table = pa.concat_tables(tables) if tables else _SCHEMA.empty_table()
     origin_file = np.repeat(np.arange(len(group), dtype=np.int32), counts)
     origin_record = np.concatenate([np.arange(n, dtype=np.int64) for n in counts] or [[]])
-    meta = table.column("eventMetadata").combine_chunks()
-    capture = table.column("captureData").combine_chunks()
-    keep = _window_mask(meta.field("inferenceTime"), start, end, group, origin_file,
+    meta, capture = table.column("eventMetadata"), table.column("captureData")
+    keep = _window_mask(pc.struct_field(meta, "inferenceTime"), start, end, group, origin_file,
                         origin_record)
     if skip_shadow:
-        shadow = pc.fill_null(pc.equal(meta.field("invocationSource"), "ShadowExperiment"), False)
-        keep = pc.and_(keep, pc.invert(shadow))
-    inp, out = capture.field("endpointInput"), capture.field("endpointOutput")
-    _check_encodings(inp, "endpointInput", group, origin_file, origin_record)
-    _check_encodings(out, "endpointOutput", group, origin_file, origin_record)
-    rows = np.flatnonzero(np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool))
-    take = pa.array(rows, type=pa.int64())
-    field = lambda payload, name: payload.field(name).take(take)  # noqa: E731
+        source = pc.struct_field(meta, "invocationSource")
+        keep = pc.and_(keep, pc.invert(pc.fill_null(pc.equal(source, "ShadowExperiment"),
+                                                    False)))
+    for payload in ("endpointInput", "endpointOutput"):
+        _check_encodings(capture, payload, group, origin_file, origin_record)
+    keep = _bools(keep)
+    rows = None if keep.all() else np.flatnonzero(keep)  # usually the whole file is in window
+
+    def field(payload: str, name: str) -> pa.Array:
+        values = pc.struct_field(capture, [payload, name])
+        values = values.take(pa.array(rows, pa.int64())) if rows is not None else values
+        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+    kept = slice(None) if rows is None else rows
     return CaptureChunk(
-        field(inp, "data"), field(inp, "encoding"), field(inp, "observedContentType"),
-        field(out, "data"), field(out, "encoding"), field(out, "observedContentType"),
-        tuple(group), origin_file[rows], origin_record[rows], table.num_rows)
+        *(field(payload, name) for payload in ("endpointInput", "endpointOutput")
+          for name in ("data", "encoding", "observedContentType")),
+        tuple(group), origin_file[kept], origin_record[kept], table.num_rows)
 
 
-def _window_mask(times: pa.Array, start, end, group, origin_file, origin_record) -> pa.Array:
+def _window_mask(times, start, end, group, origin_file, origin_record):
     if start is None and end is None:
         return pa.array(np.ones(len(times), dtype=bool))
     if times.null_count:
-        i = int(np.flatnonzero(times.is_null().to_numpy(zero_copy_only=False))[0])
+        i = int(np.flatnonzero(_bools(times.is_null()))[0])
         path = group[int(origin_file[i])]
         raise InputError("the record has no inferenceTime", path=str(path),
                          line=_line_of_record(path, int(origin_record[i])),
@@ -209,17 +214,24 @@ def _window_mask(times: pa.Array, start, end, group, origin_file, origin_record)
     return mask
 
 
-def _check_encodings(payload: pa.Array, name: str, group, origin_file, origin_record) -> None:
-    data, encoding = payload.field("data"), payload.field("encoding")
+def _check_encodings(capture, name: str, group, origin_file, origin_record) -> None:
+    data = pc.struct_field(capture, [name, "data"])
+    encoding = pc.struct_field(capture, [name, "encoding"])
     known = pc.fill_null(pc.is_in(encoding, value_set=pa.array(ENCODINGS)), False)
     bad = pc.and_(pc.is_valid(data), pc.invert(known))
     if pc.any(bad).as_py():
-        i = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
+        i = int(np.flatnonzero(_bools(bad))[0])
         path = group[int(origin_file[i])]
         value = encoding[i].as_py()
         raise InputError(f"unknown encoding {value!r} (expected CSV, JSON or BASE64)",
                          path=str(path), line=_line_of_record(path, int(origin_record[i])),
                          field=f"captureData.{name}.encoding")
+
+
+def _bools(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    if isinstance(values, pa.ChunkedArray):
+        return np.asarray(values.to_numpy(), dtype=bool)
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _python_records(path: Path) -> Iterator[tuple[dict, int]]:

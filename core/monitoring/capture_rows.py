@@ -17,11 +17,11 @@ from collections.abc import Iterable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from core.errors import InputError
 from core.monitoring.capture_reader import CaptureChunk
 
-_NULL = pa.scalar(None, pa.string())
 _SPARK_NAME = re.compile(r"^_c\d+$")
 
 
@@ -46,16 +46,29 @@ class RowAssembler:
         """
         if not len(chunk):
             return None
-        joined = _plain_csv_rows(chunk)
-        columns = self._split_fast(chunk, joined) if joined is not None else self._slow(chunk)
+        columns = self._fast(chunk)
+        if columns is None:
+            columns = self._slow(chunk)
         return pa.RecordBatch.from_arrays(columns, names=self.column_names())
 
-    def _split_fast(self, chunk: CaptureChunk, joined: pa.Array) -> list[pa.Array]:
-        widths = pc.add(pc.count_substring(joined, ","), 1).to_numpy()
-        self._check_widths(chunk, widths)
-        flat = pc.split_pattern(joined, ",").flatten()
-        n, w = len(joined), self.width
-        return [_nulls_for_empty(flat.take(pa.array(np.arange(j, n * w, w)))) for j in range(w)]
+    def _fast(self, chunk: CaptureChunk) -> list[pa.Array] | None:
+        """Arrow's CSV reader over every output, then every input payload; None when any
+        record needs the row path (not CSV, partly missing, several rows, a ragged row)."""
+        for encoding in (chunk.input_encoding, chunk.output_encoding):
+            if not pc.all(pc.equal(pc.fill_null(encoding, "CSV"), "CSV")).as_py():
+                return None
+        columns: list[pa.Array] = []
+        for data in (chunk.output_data, chunk.input_data):
+            if data.null_count == len(data):
+                continue  # that capture mode is off
+            parsed = None if data.null_count else _parse_csv_payloads(data)
+            if parsed is None:
+                return None
+            columns += parsed
+        if self.width is not None and len(columns) != self.width:
+            return None  # the row path names the first record that differs
+        self.width = len(columns)
+        return columns
 
     def _slow(self, chunk: CaptureChunk) -> list[pa.Array]:
         rows: list[list[str | None]] = []
@@ -113,21 +126,25 @@ def cell_text(value) -> str | None:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _plain_csv_rows(chunk: CaptureChunk) -> pa.Array | None:
-    """Output + "," + input per record when every payload is plain one-line CSV, else None."""
-    for encoding in (chunk.input_encoding, chunk.output_encoding):
-        if not pc.all(pc.equal(pc.fill_null(encoding, "CSV"), "CSV")).as_py():
-            return None
-    out = pc.utf8_rtrim(chunk.output_data, characters="\r\n")
-    inp = pc.utf8_rtrim(chunk.input_data, characters="\r\n")
-    joined = pc.coalesce(pc.binary_join_element_wise(out, inp, ","), out, inp)
-    if joined.null_count or pc.any(pc.match_substring_regex(joined, '["\r\n]')).as_py():
+def _parse_csv_payloads(data: pa.Array) -> list[pa.Array] | None:
+    """Each payload as one CSV line (Spark's reading: empty fields are null); None unless
+    every payload is exactly one row and all rows have the same width."""
+    first = next(csv.reader([data[0].as_py().rstrip("\r\n")]), [])
+    names = [f"c{i}" for i in range(max(1, len(first)))]
+    lines = pc.binary_join_element_wise(data, "", "\n")  # "payload" + "\n" + ""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset:]
+    text = lines.buffers()[2].slice(int(offsets[0]), int(offsets[len(lines)] - offsets[0]))
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(text), read_options=pacsv.ReadOptions(column_names=names),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=True))
+    except pa.ArrowInvalid:
         return None
-    return joined
-
-
-def _nulls_for_empty(column: pa.Array) -> pa.Array:
-    return pc.if_else(pc.equal(column, ""), _NULL, column)
+    if table.num_rows != len(data):  # a multi-row payload, or an empty one (skipped line)
+        return None
+    return [column.combine_chunks() for column in table.columns]
 
 
 def _record_rows(chunk: CaptureChunk, i: int) -> list[list[str | None]]:
