@@ -182,3 +182,12 @@ def test_managed_baseline_through_the_sdk(settings, aws_hooks):
     baseline = mm.suggest_baseline_managed(settings, dataset, output_uri=output,
                                            job_name="bl-two", poll_s=0.05)
     assert baseline.statistics_uri == f"{output}/statistics.json"
+
+
+def test_local_folders_and_nonsense_locations(tmp_path):
+    from core.errors import InputError
+
+    local = load_execution(str(tmp_path), settings=None)
+    assert local.folder == tmp_path and local.baseline_statistics is None
+    with pytest.raises(InputError, match="not a results folder"):
+        load_execution(str(tmp_path / "missing"), settings=None)

@@ -17,6 +17,7 @@ from pathlib import Path
 from core import atomic
 from core.backends.aws.errors import AwsError, aws_errors
 from core.config import APP_FOLDER, AwsSettings
+from core.errors import InputError
 from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
 from core.storage import Storage, is_s3, join, name_of
 
@@ -72,8 +73,12 @@ def load_execution(arn_or_uri: str, settings: AwsSettings, *, baseline: str | No
     elif is_s3(arn_or_uri):
         report_uri = arn_or_uri[: -len(name_of(arn_or_uri)) - 1] if arn_or_uri.endswith(
             ".json") else arn_or_uri.rstrip("/")
+    elif Path(arn_or_uri).is_dir():  # a local folder opens as it is
+        local_baseline = Path(baseline) if baseline and not is_s3(baseline) else None
+        return LocalResultFolder(Path(arn_or_uri), arn_or_uri, arn_or_uri, local_baseline)
     else:
-        raise AwsError(f"{arn_or_uri!r} is neither a processing job ARN nor an s3:// URI.")
+        raise InputError("not a results folder, an s3:// URI or a processing job ARN",
+                         path=arn_or_uri)
     storage = Storage(settings)
     found = {name_of(f.location): f.location for f in storage.list_files(report_uri + "/")
              if name_of(f.location) in REPORT_FILES and f.location.rsplit("/", 1)[0] == report_uri}
