@@ -29,6 +29,8 @@ CHECK_OF_COLUMN = {
 }
 _DRIFT_RE = re.compile(r"distance:\s*(\S+?)\s+exceeds")
 _LEGACY_VALUE_RE = re.compile(r"Value:\s*(\S+)\s+does not meet the constraint requirement")
+# The current engine's wording; a percentage, shown as a fraction like the legacy value.
+_DOMAIN_SHARE_RE = re.compile(r"Observed: Only (\S+)% of data is within the baseline domain")
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def build_violation_rows(baseline: dict | None, latest: dict | None,
             data_type=str(feature.get("inferred_type", "")) if feature else "",
             completeness=completeness(feature),
             baseline_drift=_parse(found, "baseline_drift_check", _DRIFT_RE),
-            categorical_values=_parse(found, "categorical_values_check", _LEGACY_VALUE_RE),
+            categorical_values=_categorical_value(found),
             descriptions=tuple(found),
         ))
     return rows
@@ -346,6 +348,13 @@ def _drift_map(doc: dict) -> dict[str, dict]:
     if isinstance(features, dict):
         return {str(k): v for k, v in features.items() if isinstance(v, dict)}
     return {str(f.get("name")): f for f in features if isinstance(f, dict)}
+
+
+def _categorical_value(found: list[tuple[str, str]]) -> float:
+    legacy = _parse(found, "categorical_values_check", _LEGACY_VALUE_RE)
+    if not math.isnan(legacy):
+        return legacy
+    return _parse(found, "categorical_values_check", _DOMAIN_SHARE_RE) / 100.0
 
 
 def _parse(found: list[tuple[str, str]], check: str, pattern: re.Pattern) -> float:

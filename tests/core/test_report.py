@@ -56,6 +56,11 @@ def test_drift_and_legacy_values_are_parsed_from_descriptions():
          "description": "Number of columns in current dataset: 1"},
     ]
     rows = {r.feature: r for r in build_violation_rows(None, latest, violations)}
+    modern = build_violation_rows(None, latest, [{
+        "feature_name": "city", "constraint_check_type": "categorical_values_check",
+        "description": "Categorical value requirement is not met. Expected match: 100.0%. "
+                       "Observed: Only 87.5% of data is within the baseline domain."}])
+    assert modern[0].categorical_values == pytest.approx(0.875)
     assert rows["city"].baseline_drift == 0.4
     assert rows["city"].categorical_values == 0.25
     assert rows["city"].completeness == pytest.approx(0.8)
