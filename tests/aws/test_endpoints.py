@@ -119,3 +119,62 @@ def test_traffic_invoker_captures_only_when_the_endpoint_cannot(settings, model_
     assert capture is not None and capture.capture.destination == settings.s3_uri("data-capture")
     assert traffic_invoker(client_side, "captures")[1] is None  # SageMaker captures itself
     assert traffic_invoker(settings, "no-capture")[1] is None  # not asked for
+
+
+def _describe_as(status: str, reason: str = ""):
+    """DescribeEndpoint answered with ``status``: moto puts endpoints InService at once, so a
+    slow or failing creation can only be shown through a hook (validated against the model)."""
+    from tests.aws.hooks import json_reply, validated_json_request
+
+    def handle(request, **_kw):
+        params = validated_json_request("sagemaker", "DescribeEndpoint", request)
+        now = datetime.now(UTC)
+        payload = {"EndpointName": params["EndpointName"],
+                   "EndpointArn": f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/"
+                                  f"{params['EndpointName']}",
+                   "EndpointConfigName": "x", "EndpointStatus": status,
+                   "CreationTime": now, "LastModifiedTime": now}
+        if reason:
+            payload["FailureReason"] = reason
+        return json_reply("sagemaker", "DescribeEndpoint", request, payload)
+
+    return handle
+
+
+def _leftovers(settings, prefix: str) -> list[str]:
+    sagemaker = client(settings, "sagemaker")
+    names = [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]]
+    names += [c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]]
+    names += [m["ModelName"] for m in sagemaker.list_models()["Models"]]
+    return [n for n in names if n.startswith(prefix)]
+
+
+def test_endpoint_that_fails_is_reported_and_removed(settings, model_file, aws_hooks):
+    aws_hooks.on("before-send.sagemaker.DescribeEndpoint",
+                 _describe_as("Failed", "The primary container for production variant "
+                                        "AllTraffic did not pass the ping health check."))
+    with pytest.raises(AwsError, match="could not create endpoint fails-ping: The primary "
+                                       "container .* ping health check"):
+        deploy_endpoint(settings, "fails-ping", model_file, CaptureConfig(enable=True),
+                        image_uri=IMAGE, poll_s=0.01)
+    assert _leftovers(settings, "fails-ping") == []
+
+
+def test_cancelled_wait_removes_the_endpoint(settings, model_file, aws_hooks):
+    from core.errors import Cancelled
+    from core.progress import CancelToken
+
+    aws_hooks.on("before-send.sagemaker.DescribeEndpoint", _describe_as("Creating"))
+    token = CancelToken()
+    seen = []
+
+    def on_progress(p):
+        seen.append(p.message)
+        if "Creating (" in p.message:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        deploy_endpoint(settings, "slow-one", model_file, CaptureConfig(enable=True),
+                        image_uri=IMAGE, poll_s=5, progress=on_progress, cancel=token)
+    assert any(m.startswith("slow-one: Creating (0 min") for m in seen)
+    assert _leftovers(settings, "slow-one") == []
