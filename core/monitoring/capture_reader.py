@@ -79,10 +79,13 @@ def find_capture_files(root: str | Path, *, endpoint: str | None = None,
         raise InputError("the capture folder does not exist", path=str(base))
     if base.is_file():
         return [base]
-    if endpoint and (base / endpoint).is_dir():
+    narrowed = bool(endpoint) and (base / endpoint).is_dir()
+    if narrowed:
         base = base / endpoint
     files = []
     for path in sorted(base.rglob("*.jsonl")):
+        if endpoint and not narrowed and _other_endpoint(path.relative_to(base), endpoint):
+            continue
         hour = _folder_hour(path)
         if hour is not None and not _hour_meets(hour, start, end):
             continue
@@ -295,6 +298,13 @@ def _folder_hour(path: Path) -> datetime | None:
         return datetime(*map(int, parts), tzinfo=UTC)
     except ValueError:
         return None
+
+
+def _other_endpoint(relative: Path, endpoint: str) -> bool:
+    """``{other endpoint}/{variant}/yyyy/mm/dd/HH/file`` under a capture root."""
+    parts = relative.parts
+    return (len(parts) == 7 and parts[0] != endpoint
+            and bool(_HOUR_PARTS.match("/".join(parts[2:6]))))
 
 
 def _hour_meets(hour: datetime, start: datetime | None, end: datetime | None) -> bool:

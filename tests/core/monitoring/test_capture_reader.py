@@ -153,6 +153,13 @@ def test_a_complete_last_line_without_newline_is_fine(tmp_path):
     assert _rows(tmp_path, ["y", "a"])["a"] == ["1", "2"]
 
 
+def test_other_endpoints_are_never_read(tmp_path):
+    _write(tmp_path, [_csv("1", "0.1", T0)], T0)
+    assert find_capture_files(tmp_path, endpoint="other") == []
+    assert len(find_capture_files(tmp_path, endpoint="ep")) == 1
+    assert len(find_capture_files(tmp_path / "ep" / "AllTraffic", endpoint="ep")) == 1
+
+
 def test_missing_capture_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         find_capture_files(tmp_path / "nope")
