@@ -21,7 +21,8 @@ from core.errors import InputError
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 32 << 20
+CHUNK_BYTES = 16 << 20  # arrow parses each chunk as two blocks, one per core
+_NON_SPACE = re.compile(rb"\S")
 _BOM = b"\xef\xbb\xbf"
 _ROW_ERROR = re.compile(r"(?:Row #(\d+): )?(Expected \d+ columns, got \d+): ?(.*)", re.DOTALL)
 
@@ -40,24 +41,22 @@ class CsvFileReader:
         if self.path.stat().st_size == 0:
             raise InputError("the file is empty", path=str(self.path))
         with open(self.path, "rb") as handle:
-            first_line = 1
-            skip_header = self.header
-            for chunk in self._chunks(handle):
-                data = chunk[len(_BOM):] if first_line == 1 and chunk.startswith(_BOM) else chunk
-                if first_line == 1:
-                    self._start(data)
-                table = self._parse(data, first_line, skip_header)
-                skip_header = False
-                first_line += chunk.count(b"\n")
-                # One batch per chunk: per-batch work (KLL planning, classification) then
-                # runs on ~30 MB at a time instead of arrow's ~1 MB parse blocks.
-                batches = table.combine_chunks().to_batches()
-                yield (batches[0] if batches else _empty(self.names)), len(chunk)
+            for position, data, size in self._chunks(handle):
+                view = memoryview(data)[:size]
+                if position == 0:
+                    if data.startswith(_BOM):
+                        view = view[len(_BOM):]
+                    self._start(view)
+                quoted = data.find(b'"', 0, size) >= 0
+                table = self._parse(view, position, position == 0 and self.header, quoted)
+                batches = table.to_batches()
+                for i, batch in enumerate(batches or [_empty(self.names)]):
+                    yield batch, size if i == 0 else 0
 
-    def _start(self, data: bytes) -> None:
-        if not data.strip():
+    def _start(self, data: memoryview) -> None:
+        if not _NON_SPACE.search(data):
             raise InputError("the file is empty", path=str(self.path))
-        first = _first_record(data, self.path)
+        first = _first_record(bytes(data[: 1 << 20]), self.path)
         if self.names is None:
             self.names = first if self.header else [f"_c{i}" for i in range(len(first))]
             self.names = [name or f"_c{i}" for i, name in enumerate(self.names)]
@@ -65,28 +64,35 @@ class CsvFileReader:
             raise InputError(f"expected {len(self.names)} columns like the first file, "
                              f"got {len(first)}", path=str(self.path), line=1)
 
-    def _chunks(self, handle: io.BufferedReader) -> Iterator[bytes]:
-        carry = b""  # the unfinished record after the last cut; starts outside quotes
+    def _chunks(self, handle: io.BufferedReader) -> Iterator[tuple[int, bytes, int]]:
+        """``(file offset, bytes, usable length)``: each ends at a record boundary."""
+        position = 0
         while True:
-            block = handle.read(self.chunk_bytes)
-            if not block:
-                if carry:
-                    yield carry
+            handle.seek(position)
+            data = handle.read(self.chunk_bytes)
+            if len(data) < self.chunk_bytes:
+                if data:
+                    yield position, data, len(data)
                 return
-            data = carry + block
             cut = _record_boundary(data)
-            if cut <= 0:
-                carry = data  # a single record longer than a chunk: read on
-                continue
-            yield data[:cut]
-            carry = data[cut:]
+            while cut <= 0:  # one record longer than a chunk: read on
+                more = handle.read(self.chunk_bytes)
+                if not more:
+                    yield position, data, len(data)
+                    return
+                data += more
+                cut = _record_boundary(data)
+            yield position, data, cut
+            position += cut  # the next read starts at the cut: no copying of the tail
 
-    def _parse(self, data: bytes, first_line: int, skip_header: bool) -> pa.Table:
+    def _parse(self, data: memoryview, position: int, skip_header: bool,
+               quoted: bool) -> pa.Table:
         names = self.names or []
         options = dict(
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if skip_header else 0,
-                                           use_threads=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in data),
+                                           use_threads=True,
+                                           block_size=max(1 << 20, self.chunk_bytes // 2)),
+            parse_options=pacsv.ParseOptions(newlines_in_values=quoted),
             # Spark's CSV reader: only an empty field is null; "NA", "null", "NaN" are text,
             # and a quoted empty string "" is an empty string, not a null.
             convert_options=pacsv.ConvertOptions(
@@ -95,9 +101,14 @@ class CsvFileReader:
                 true_values=[], false_values=[]),
         )
         try:
-            return pacsv.read_csv(pa.BufferReader(data), **options)
+            return pacsv.read_csv(pa.py_buffer(data), **options)
         except pa.ArrowInvalid as error:
-            raise self._located(error, data, first_line) from None
+            raise self._located(error, bytes(data), self._line_at(position)) from None
+
+    def _line_at(self, position: int) -> int:
+        """The line number at byte ``position`` (counted only when an error needs it)."""
+        with open(self.path, "rb") as handle:
+            return 1 + handle.read(position).count(b"\n")
 
     def _located(self, error: pa.ArrowInvalid, data: bytes, first_line: int) -> InputError:
         text = str(error)
@@ -123,6 +134,8 @@ def _record_boundary(data: bytes) -> int:
     cut = data.rfind(b"\n")
     if cut < 0:
         return 0
+    if data.find(b'"') < 0:
+        return cut + 1
     quotes_before = data.count(b'"', 0, cut)
     while quotes_before % 2:
         previous = data.rfind(b"\n", 0, cut)

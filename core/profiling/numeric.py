@@ -19,6 +19,9 @@ from core.profiling.kll import KLLSketch
 # Values per column updated one by one exactly like Spark (~0.4 us each in Python).
 EXACT_MOMENTS_LIMIT = 20_000
 BUCKET_COUNT = 10  # fixed by the analyzer
+# Values are handed to the KLL sketch in runs of at least this many: its per-call cost
+# (planning, one sort per level) is then spread over many values.
+KLL_BATCH = 1 << 18
 # Deequ's KLL state starts min/max at Int.MaxValue/Int.MinValue; its buckets inherit that.
 _KLL_MIN_START = float(2**31 - 1)
 _KLL_MAX_START = float(-(2**31))
@@ -35,7 +38,9 @@ class NumericSummary:
         self._n = 0.0  # Spark's moment state (n, avg, m2)
         self._avg = 0.0
         self._m2 = 0.0
-        self.sketch = KLLSketch()
+        self._sketch = KLLSketch()
+        self._pending: list[np.ndarray] = []
+        self._pending_size = 0
 
     def update(self, values: np.ndarray) -> None:
         if values.size == 0:
@@ -52,8 +57,26 @@ class NumericSummary:
             rest = values[exact:]
             avg = float(np.sum(rest)) / rest.size
             centred = rest - avg
-            self._merge_moments(float(rest.size), avg, float(np.dot(centred, centred)))
-        self.sketch.update_many(values)
+            # einsum, not np.dot: BLAS would wake its thread pool, which spins on idle cores.
+            squares = float(np.einsum("i,i->", centred, centred))
+            self._merge_moments(float(rest.size), avg, squares)
+        self._pending.append(values)
+        self._pending_size += values.size
+        if self._pending_size >= KLL_BATCH:
+            self._flush()
+
+    @property
+    def sketch(self) -> KLLSketch:
+        """The column's KLL sketch, with every value given so far."""
+        self._flush()
+        return self._sketch
+
+    def _flush(self) -> None:
+        if self._pending:
+            values = self._pending[0] if len(self._pending) == 1 else \
+                np.concatenate(self._pending)
+            self._pending, self._pending_size = [], 0
+            self._sketch.update_many(values)
 
     def merge(self, other: NumericSummary) -> None:
         self.count += other.count
@@ -61,7 +84,7 @@ class NumericSummary:
         self.minimum = min(self.minimum, other.minimum)
         self.maximum = max(self.maximum, other.maximum)
         self._merge_moments(other._n, other._avg, other._m2)
-        self.sketch.merge(other.sketch)
+        self.sketch.merge(other.sketch)  # both flushed by the property
 
     @property
     def mean(self) -> float:
