@@ -13,8 +13,10 @@ import pytest
 from core.baseline import suggest_baseline
 from core.checks.drift_report import ExtraChecks
 from core.datasets import DatasetSpec
+from core.errors import Cancelled
 from core.formats.jackson import java_double
 from core.monitoring.execution import MonitoringRequest, report_folder, run_monitoring
+from core.progress import CancelToken
 from tests.core.monitoring.helpers import SCHEDULED, WINDOW, write_capture
 
 N_BASE, N_CUR = 1500, 600  # both below 2050 items: the KLL sketches hold every value exactly
@@ -44,10 +46,11 @@ def _run(tmp_path, baseline, rows, **overrides):
     if rows is not None:
         write_capture(capture, [(f"{x},{c}", label) for label, x, c in rows])
     statistics, constraints = overrides.pop("baseline_paths", baseline)
+    run_options = {k: overrides.pop(k) for k in ("cancel", "progress") if k in overrides}
     request = MonitoringRequest(statistics, constraints, tmp_path / "reports", "ep", "hourly",
                                 SCHEDULED, WINDOW[0], WINDOW[1], capture_root=capture,
                                 **overrides)
-    return run_monitoring(request)
+    return run_monitoring(request, **run_options)
 
 
 def _constraints_with(tmp_path, baseline, change) -> tuple:
@@ -263,6 +266,22 @@ def test_dataset_input_monitors_like_batch_transform(tmp_path, baseline):
     assert result.status == "Completed" and result.item_count == N_BASE
     assert result.report_dir == tmp_path / "reports" / "nightly" / "2024/03/05/11"
     assert result.metrics[0].namespace == "aws/sagemaker/ModelMonitoring/data-metrics"
+
+
+def test_cancel_propagates_and_publishes_nothing(tmp_path, baseline):
+    write_capture(tmp_path / "capture", [(f"{x},{c}", a) for a, x, c in _base_rows(n=50)])
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        _run(tmp_path, baseline, None, cancel=token)
+    _assert_nothing_published(tmp_path)
+
+
+def test_progress_reports_reach_the_end(tmp_path, baseline):
+    seen = []
+    result = _run(tmp_path, baseline, _base_rows(n=50), progress=seen.append)
+    assert result.status == "Completed"
+    assert seen[-1].done == seen[-1].total and seen[-1].message == result.status_message
 
 
 def _assert_nothing_published(tmp_path):
