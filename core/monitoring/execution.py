@@ -107,9 +107,11 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
             staging = None
     except Cancelled:
         raise
-    except AppError as error:
-        log.info("execution failed: %s", error)
-        return ExecutionResult(FAILED, f"{FAILED}: {error}", str(error), None,
+    except (AppError, OSError) as error:
+        reason = str(error) if isinstance(error, AppError) else (
+            f"{error.filename or final}: {error.strerror or error}")
+        log.info("execution failed: %s", reason)
+        return ExecutionResult(FAILED, f"{FAILED}: {reason}", reason, None,
                                seconds=time.perf_counter() - started)
     finally:
         if staging is not None:
