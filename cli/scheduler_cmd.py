@@ -20,7 +20,8 @@ def register(subparsers) -> None:
     parser.add_argument("--workspace", default=DEFAULT_WORKSPACE,
                         help=f"workspace folder (default: {DEFAULT_WORKSPACE})")
     parser.add_argument("--poll", type=float, default=DEFAULT_POLL_S,
-                        help=f"seconds between checks for new requests (default {DEFAULT_POLL_S:g})")
+                        help="seconds between checks for new requests "
+                             f"(default {DEFAULT_POLL_S:g})")
     parser.add_argument("--max-catch-up", type=int, default=DEFAULT_MAX_CATCH_UP,
                         help="missed runs per schedule caught up after downtime "
                              f"(default {DEFAULT_MAX_CATCH_UP})")

@@ -1,4 +1,4 @@
-"""The workspace: one folder with ``workspace.db`` (SQLite, WAL) plus capture, baselines, reports, models.
+"""The workspace: a folder with ``workspace.db`` (SQLite, WAL), capture, baselines, reports, models.
 
 ``Workspace.open(folder)`` is safe from many threads and processes at once. This module holds
 endpoints, baselines and metric points; schedules, executions and alerts come from the mixins
@@ -137,7 +137,8 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
         return _endpoint(row) if row else None
 
     def list_endpoints(self) -> list[EndpointRecord]:
-        rows = self._db.read(lambda c: c.execute("SELECT * FROM endpoints ORDER BY name").fetchall())
+        rows = self._db.read(lambda c: c.execute(
+            "SELECT * FROM endpoints ORDER BY name").fetchall())
         return [_endpoint(r) for r in rows]
 
     def update_endpoint(self, name: str, **changes) -> EndpointRecord | None:
@@ -198,7 +199,8 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
         def insert(conn: sqlite3.Connection) -> None:
             conn.executemany(
                 "INSERT INTO metric_points (execution_id, namespace, name, endpoint, schedule, "
-                "dimensions, timestamp, value, statistic_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "dimensions, timestamp, value, statistic_values) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows)
             conn.executemany("INSERT OR IGNORE INTO metric_catalog (name, endpoint, schedule) "
                              "VALUES (?, ?, ?)", {(r[2], r[3], r[4]) for r in rows})

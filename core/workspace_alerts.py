@@ -1,7 +1,8 @@
 """Alert rules, their states and history in the workspace (a mixin of ``core.workspace.Workspace``).
 
-API: ``create_alert_rule(AlertRule)``, ``get_alert_rule(name)``, ``list_alert_rules(schedule=None)``,
-``delete_alert_rule(name)``, ``set_alert_state(name, state, reason, execution_id=None)`` and
+API: ``create_alert_rule(AlertRule)``, ``get_alert_rule(name)``,
+``list_alert_rules(schedule=None)``, ``delete_alert_rule(name)``,
+``set_alert_state(name, state, reason, execution_id=None)`` and
 ``alert_history(rule=None, limit=100)``. Evaluation lives in ``core.monitoring.alerts``.
 """
 
@@ -21,7 +22,7 @@ COMPARISONS = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold
 
 @dataclass(frozen=True)
 class AlertRule:
-    """``metric comparison threshold`` for ``datapoints_to_alarm`` of the last ``evaluation_periods``.
+    """``metric comparison threshold`` for M (``datapoints_to_alarm``) of the last N executions.
 
     ``metric`` may hold ``{f}`` (or ``*``) to watch every feature, e.g.
     ``feature_baseline_drift_{f}``. Empty ``endpoint``/``schedule`` match any.

@@ -92,7 +92,7 @@ class Database:
                                f"(the file system gave {mode!r}).")
 
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(conn)`` in one short write transaction, retried as a whole if the file is busy."""
+        """Run ``fn(conn)`` in one short write transaction, retried whole if the file is busy."""
 
         def attempt(conn: sqlite3.Connection) -> T:
             conn.execute("BEGIN IMMEDIATE")

@@ -96,7 +96,8 @@ class ScheduleStore:
         return found
 
     def list_schedules(self) -> list[ScheduleRecord]:
-        rows = self._db.read(lambda c: c.execute("SELECT * FROM schedules ORDER BY name").fetchall())
+        rows = self._db.read(lambda c: c.execute(
+            "SELECT * FROM schedules ORDER BY name").fetchall())
         return [_record(r) for r in rows]
 
     def update_schedule(self, name: str, **changes) -> ScheduleRecord:
@@ -106,8 +107,10 @@ class ScheduleStore:
             raise ValidationError(f"Unknown schedule fields: {', '.join(sorted(unknown))}.")
         current = self.require_schedule(name)
         updated = replace(current, **changes, updated_at=utc_now())
-        if {"baseline"} & set(changes) and not {"statistics_path", "constraints_path"} & set(changes):
-            updated = self._resolve_baseline(replace(updated, statistics_path="", constraints_path=""))
+        new_files = {"statistics_path", "constraints_path"} & set(changes)
+        if "baseline" in changes and not new_files:  # the baseline's files replace the old ones
+            updated = self._resolve_baseline(replace(updated, statistics_path="",
+                                                     constraints_path=""))
         updated = _absolute_paths(updated)
         _validate(updated)
         sets = ", ".join(f"{k} = ?" for k in _FIELDS if k != "name")
@@ -124,7 +127,7 @@ class ScheduleStore:
         return self.update_schedule(name, status=STOPPED)
 
     def delete_schedule(self, name: str) -> bool:
-        """Remove a schedule and its alert rules; past executions stay listed. True if it existed."""
+        """Remove a schedule and its alert rules; past executions stay. True if it existed."""
 
         def delete(conn: sqlite3.Connection) -> bool:
             conn.execute("UPDATE executions SET status = 'Stopped', "

@@ -1,4 +1,4 @@
-"""The workspace database schema as an ordered list of migrations; ``PRAGMA user_version`` counts them.
+"""The workspace database schema as ordered migrations; ``PRAGMA user_version`` counts them.
 
 Never edit a migration that has shipped: append a new one. Times are UTC text from
 ``core.workspace_db.to_db_time``; JSON columns hold compact JSON text.

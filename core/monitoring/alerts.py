@@ -1,4 +1,4 @@
-"""Alert evaluation, CloudWatch-alarm style: OK / ALARM / INSUFFICIENT_DATA over the latest datapoints.
+"""Alert evaluation, CloudWatch-alarm style: OK / ALARM / INSUFFICIENT_DATA on the latest points.
 
 A rule is ``metric op threshold`` for M of the last N executions; a ``{f}`` in the metric
 watches every feature and the rule alarms when any one of them does.
@@ -90,7 +90,8 @@ def summarize(rule: AlertRule, verdicts: list[MetricVerdict]) -> tuple[str, str]
                                f"{rule.metric} so far.")
 
 
-def evaluate_alerts(workspace, schedule: str, *, execution_id: int | None = None) -> list[AlertEvent]:
+def evaluate_alerts(workspace, schedule: str, *,
+                    execution_id: int | None = None) -> list[AlertEvent]:
     """Evaluate the enabled rules that apply to ``schedule``; returns the state changes.
 
     Called after each execution; the GUI shows the returned events as notifications.

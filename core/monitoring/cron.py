@@ -1,4 +1,4 @@
-"""Schedule expressions: SageMaker's ``cron(...)`` and ``NOW``, any 5-field cron, and window offsets.
+"""Schedule expressions: SageMaker's ``cron(...)`` and ``NOW``, any 5-field cron, window offsets.
 
 AWS cron has six fields (minute hour day-of-month month day-of-week year) with ``?`` and
 Sunday = 1; croniter reads a sixth field as seconds, so AWS forms are converted first.
@@ -126,7 +126,8 @@ def _aws_weekday(field: str, raw: str) -> str:
 
 def next_runs(expression: str | ScheduleExpression, after: datetime, n: int = 5) -> list[datetime]:
     """The next ``n`` fire times strictly after ``after`` (UTC). ``NOW`` has none to come."""
-    parsed = expression if isinstance(expression, ScheduleExpression) else parse_expression(expression)
+    parsed = (expression if isinstance(expression, ScheduleExpression)
+              else parse_expression(expression))
     if parsed.is_now:
         return []
     it = croniter(parsed.cron, _utc(after))
@@ -153,7 +154,7 @@ def runs_between(expression: ScheduleExpression, start: datetime, end: datetime,
 
 
 def parse_offset(text: str) -> timedelta:
-    """An ISO-8601 duration such as ``-PT1H``, ``-P1D``, ``-PT0H``, ``-P1DT6H``; must not be positive.
+    """An ISO-8601 duration like ``-PT1H``, ``-P1D``, ``-PT0H``, ``-P1DT6H``; never positive.
 
     Raises:
         ValidationError: not such a duration, a positive one, or one in months/years.

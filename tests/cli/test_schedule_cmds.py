@@ -1,4 +1,4 @@
-"""``main.py schedule``, ``executions``, ``scheduler`` and ``alerts`` on a workspace with captured traffic."""
+"""``main.py schedule``, ``executions``, ``scheduler`` and ``alerts`` on captured traffic."""
 
 from __future__ import annotations
 

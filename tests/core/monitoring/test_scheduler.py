@@ -132,35 +132,36 @@ def test_killed_scheduler_restarted_fails_the_orphan_and_catches_up(ws, tmp_path
 
 
 def test_max_runtime_and_a_user_stop_give_stopped(ws, tmp_path):
-    hourly_schedule(ws, postprocessor_path=_sleeper(tmp_path, 20), max_runtime_s=2)
+    """Both kill the execution and the user script it started (which would sleep 40 s)."""
+    hourly_schedule(ws, postprocessor_path=_sleeper(tmp_path, 40), max_runtime_s=8)
+    pid_file = tmp_path / "sleeper.pids"
     clock = FakeClock(T0 + timedelta(hours=1, seconds=1))
     with Scheduler(ws, clock=clock) as scheduler:
         started = time.monotonic()
         [overran] = scheduler.tick()
-        assert time.monotonic() - started < 15
+        assert time.monotonic() - started < 30
         assert overran.status == "Stopped", overran.failure_reason
-        assert "maximum runtime of 2 s" in overran.failure_reason
+        assert "maximum runtime of 8 s" in overran.failure_reason
         ws.update_schedule("hourly", max_runtime_s=600)
 
-        def stop_when_running():
-            deadline = time.monotonic() + 30
+        def stop_once_the_script_runs():
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                running = ws.list_executions("hourly", status="InProgress")
-                if running:
-                    ws.stop_execution(running[0].id)
+                if pid_file.exists() and len(pid_file.read_text().split()) == 2:
+                    ws.stop_execution(ws.list_executions("hourly", status="InProgress")[0].id)
                     return
                 time.sleep(0.05)
 
-        stopper = threading.Thread(target=stop_when_running)
+        stopper = threading.Thread(target=stop_once_the_script_runs)
         stopper.start()
         clock.set(T0 + timedelta(hours=2, seconds=1))
         started = time.monotonic()
         [stopped] = scheduler.tick()
         stopper.join()
-    assert time.monotonic() - started < 15  # not the 20 s the script would take
+    assert time.monotonic() - started < 30  # not the 40 s the script would take
     assert (stopped.status, stopped.failure_reason) == ("Stopped", "Stopped by the user.")
-    pids = [int(p) for p in (tmp_path / "sleeper.pids").read_text().split()]
-    assert pids  # at least the overrunning script was running when its run was stopped
+    pids = [int(p) for p in pid_file.read_text().split()]
+    assert len(pids) == 2
     if sys.platform.startswith("linux"):  # the user scripts were killed with their runs
         deadline = time.monotonic() + 5
         while any(_alive(p) for p in pids) and time.monotonic() < deadline:
