@@ -27,6 +27,8 @@ class KLLSketch:
         self._compactions: list[int] = [0]  # Deequ's numOfCompress, per level
         self._offsets: list[int] = [0]
         self._rank_cache: tuple[np.ndarray, np.ndarray] | None = None
+        # Whether any -0.0 ever entered: only then must sorting mend numpy's zero order.
+        self._signed_zeros = False
 
     @classmethod
     def from_data(cls, data: Sequence[Sequence[float]], k: float = DEFAULT_K,
@@ -37,6 +39,7 @@ class KLLSketch:
         sketch._levels = levels
         sketch._compactions = [0] * len(levels)
         sketch._offsets = [0] * len(levels)
+        sketch._signed_zeros = any(_has_negative_zero(level) for level in levels)
         return sketch
 
     @property
@@ -58,6 +61,7 @@ class KLLSketch:
         if values.size == 0:
             return
         self._rank_cache = None
+        self._signed_zeros = self._signed_zeros or _has_negative_zero(values)
         plan = self._plan_updates(values.size)
         incoming = values
         for height, lengths in enumerate(plan):
@@ -70,6 +74,7 @@ class KLLSketch:
     def merge(self, other: KLLSketch) -> KLLSketch:
         """Fold ``other`` into this sketch the way Deequ merges Spark partitions."""
         self._rank_cache = None
+        self._signed_zeros = self._signed_zeros or other._signed_zeros
         while len(self._levels) < len(other._levels):
             self._expand()
         for h, level in enumerate(other._levels):
@@ -129,7 +134,7 @@ class KLLSketch:
                     self._expand()
                 even = len(level) - len(level) % 2
                 offset = self._next_offset(height)
-                chosen = _sorted_java(level[:even])[offset::2]
+                chosen = _sorted_java(level[:even], self._signed_zeros)[offset::2]
                 self._levels[height] = level[even:]
                 self._levels[height + 1] = _concat(self._levels[height + 1], chosen)
                 return
@@ -189,7 +194,7 @@ class KLLSketch:
             valid = np.arange(widest) < evens[:, None]
             runs = np.full(valid.shape, np.inf)
             runs[valid] = stream[:consumed]
-        runs = _sorted_java(runs, kind="stable" if height else "quicksort")
+        runs = _sorted_java(runs, self._signed_zeros, "stable" if height else "quicksort")
         picked = np.where(offsets[:, None], runs[:, 1::2], runs[:, 0::2])
         if valid is None:
             return picked.ravel(), consumed
@@ -204,8 +209,15 @@ def _concat(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.concatenate((a, b))
 
 
-def _sorted_java(values: np.ndarray, kind: str = "quicksort") -> np.ndarray:
+def _has_negative_zero(values: np.ndarray) -> bool:
+    zeros = values[values == 0]
+    return bool(zeros.size and np.signbit(zeros).any())
+
+
+def _sorted_java(values: np.ndarray, signed_zeros: bool, kind: str = "quicksort") -> np.ndarray:
     """Sort along the last axis in Java's ``Double.compare`` order (-0.0 before 0.0)."""
+    if not signed_zeros:
+        return np.sort(values, axis=-1, kind=kind)
     negative_zeros = (values == 0) & np.signbit(values)
     result = np.sort(values, axis=-1, kind=kind)
     if negative_zeros.any():
