@@ -199,12 +199,15 @@ class Scheduler:
                  claimed.window_start, claimed.window_end)
         try:
             request = self._request(schedule, claimed)
-        except AppError as error:
-            done = ws.finish_execution(claimed.id, status=FAILED, failure_reason=str(error))
-        else:
             outcome = self._worker.run(request, timeout_s=schedule.max_runtime_s,
                                        should_stop=lambda: self._should_stop(claimed.id))
             done = self._record_outcome(claimed, outcome)
+        except AppError as error:
+            done = ws.finish_execution(claimed.id, status=FAILED, failure_reason=str(error))
+        except Exception as error:  # never leave a row InProgress behind a bug
+            log.exception("execution %d could not be run", claimed.id)
+            done = ws.finish_execution(claimed.id, status=FAILED, failure_reason=(
+                f"The scheduler could not run this execution: {type(error).__name__}: {error}"))
         events = evaluate_alerts(ws, schedule.name, execution_id=done.id)
         log.info("execution %d of %s: %s %s", done.id, schedule.name, done.status,
                  done.failure_reason)

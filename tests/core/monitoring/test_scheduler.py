@@ -186,3 +186,27 @@ def test_run_now_evaluates_alerts_and_reports_state_changes(ws):
         scheduler.tick()
     assert [e.new_state for e in events] == [ALARM]
     assert ws.alert_history("churn-type")[0].execution_id is not None
+
+
+def test_run_forever_on_a_thread_stops_cleanly_mid_execution(ws, tmp_path):
+    """How the app drives it: a background thread, a stop event when the app closes."""
+    from core.monitoring.scheduler import workspace_has_scheduler
+
+    hourly_schedule(ws, postprocessor_path=_sleeper(tmp_path, 40))
+    pid_file, stop, finished = tmp_path / "sleeper.pids", threading.Event(), []
+    scheduler = Scheduler(ws, clock=FakeClock(T0 + timedelta(hours=1, seconds=1)),
+                          on_execution=finished.append)
+    thread = threading.Thread(target=scheduler.run_forever, args=(stop,),
+                              kwargs={"poll_interval_s": 0.2})
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pid_file.exists(), "the execution never reached its script"
+    stop.set()
+    thread.join(timeout=20)
+    assert not thread.is_alive()
+    [execution] = finished
+    assert execution.status == "Stopped"
+    assert execution.failure_reason == "Stopped because the scheduler was shut down."
+    assert not workspace_has_scheduler(ws.root)
