@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHeaderView, QLabel, QLineEdit, QSplitter, QTableView,
+from PySide6.QtWidgets import (QHeaderView, QLabel, QLineEdit, QScrollArea, QSplitter,
+                               QTableView,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.report import FeatureRow, ResultSet, build_feature_rows, feature_map, summary_stats
 from gui.tabs.executions.drift_text import drift_explanation
 from gui.widgets.record_table import ALIGN_RIGHT, Column, RecordFilterProxy, RecordTableModel
 
+WHY_MIN_WIDTH_PX = 220
 STAT_KEYS = ("num_present", "num_missing", "mean", "sum", "std_dev", "min", "max",
              "distinct_count")
 
@@ -74,7 +76,8 @@ class DistributionsView(QWidget):
         self.stats = QTableWidget(0, 3)
         self.stats.setHorizontalHeaderLabels(["statistic", "baseline", "current"])
         self.stats.verticalHeader().setVisible(False)
-        self.stats.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.stats.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.stats.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.why = QLabel()
         self.why.setWordWrap(True)
@@ -85,9 +88,16 @@ class DistributionsView(QWidget):
         self._detail_layout.setContentsMargins(0, 0, 0, 0)
         side = QSplitter(Qt.Orientation.Horizontal)
         side.addWidget(self.stats)
-        side.addWidget(self.why)
+        why_scroll = QScrollArea()  # violation descriptions can be long
+        why_scroll.setWidgetResizable(True)
+        why_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        why_scroll.setWidget(self.why)
+        why_scroll.setMinimumWidth(WHY_MIN_WIDTH_PX)
+        side.addWidget(why_scroll)
+        side.setStretchFactor(1, 1)
+        side.setSizes([250, 350])
         self._side = side
-        self._detail_layout.addWidget(side, 0)
+        self._detail_layout.addWidget(side, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self._detail)
@@ -108,7 +118,7 @@ class DistributionsView(QWidget):
             from gui.widgets.distribution_plot import DistributionPlot
 
             self._plot = DistributionPlot()
-            self._detail_layout.insertWidget(0, self._plot, 1)
+            self._detail_layout.insertWidget(0, self._plot, 3)
         return self._plot
 
     def set_result(self, result: ResultSet) -> None:
