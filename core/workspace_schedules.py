@@ -70,8 +70,8 @@ class ScheduleStore:
         """
         rec = _absolute_paths(self._resolve_baseline(rec))
         _validate(rec)
-        now = utc_now()
-        rec = replace(rec, created_at=rec.created_at or now, updated_at=now)
+        created = rec.created_at or utc_now()
+        rec = replace(rec, created_at=created, updated_at=created)
 
         def insert(conn: sqlite3.Connection) -> None:
             if conn.execute("SELECT 1 FROM schedules WHERE name = ?", (rec.name,)).fetchone():

@@ -150,15 +150,16 @@ class Scheduler:
                 log.error("schedule %s has a bad expression: %s", schedule.name, error)
                 continue
             since = schedule.last_scheduled_time
-            if since is None:  # first sight: runs start from its creation (or now, if earlier)
-                since = min(schedule.created_at or now, now)
-                if expression.is_now:
-                    record = self.workspace.add_execution(schedule, since)
+            first_sight = min(schedule.created_at or now, now)  # runs start at its creation
+            if expression.is_now:  # once, as of when it was created or last started
+                if since is None and schedule.status == SCHEDULED:
+                    at = min(schedule.updated_at or schedule.created_at or now, now)
+                    record = self.workspace.add_execution(schedule, at)
                     queued += [record] if record else []
-                    continue
-                self.workspace.advance_schedule(schedule.name, since)
-            if expression.is_now:
                 continue
+            if since is None:
+                since = first_sight
+                self.workspace.advance_schedule(schedule.name, since)
             due = runs_between(expression, since, now, self.max_catch_up)
             if schedule.status != SCHEDULED:  # a stopped schedule skips its slots
                 if due:

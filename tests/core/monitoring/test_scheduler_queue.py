@@ -65,9 +65,13 @@ def test_catch_up_is_limited_to_the_latest_missed_runs(ws):
 def test_stopped_schedules_skip_their_slots_and_now_runs_once(ws):
     _create(ws, "paused", "cron(0 * ? * * *)", status="Stopped")
     _create(ws, "once", "NOW", created_at=T0 + timedelta(minutes=7))
+    _create(ws, "once-later", "NOW", status="Stopped")
     clock = FakeClock(T0 + timedelta(hours=3, minutes=5))
     scheduler = Scheduler(ws, clock=clock)
     assert _slots(scheduler.enqueue_due()) == [("once", 0, 7)]
+    assert scheduler.enqueue_due() == []
+    ws.start_schedule("once-later")
+    assert _slots(scheduler.enqueue_due()) == [("once-later", 3, 5)]  # as of its start
     ws.start_schedule("paused")
     clock.set(T0 + timedelta(hours=4, minutes=5))
     assert _slots(scheduler.enqueue_due()) == [("paused", 4, 0)]  # hours 1-3 were skipped
