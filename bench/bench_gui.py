@@ -9,6 +9,7 @@ a fresh process, so imports are measured as a user pays them. Results go to
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -42,6 +43,7 @@ def _offscreen_app():
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    gc.disable()  # as the app does: no collection on a job's thread (gui/app.py)
     settings_dir = tempfile.mkdtemp(prefix="bench-gui-settings-")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)

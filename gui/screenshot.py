@@ -96,6 +96,12 @@ def render_tabs(folder: Path, out: Path, settings_dir: Path) -> list[Path]:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # never the user's own settings
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
     out.mkdir(parents=True, exist_ok=True)
+    # As in the app: Python's cyclic GC only on the GUI thread (gui/app.py says why).
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    from gui.app import GC_INTERVAL_S
+
+    collector = GarbageCollector(interval=GC_INTERVAL_S)
     runner = JobRunner()
     window = MainWindow(runner, workspace=folder)
     window.resize(*WINDOW_SIZE)
@@ -114,6 +120,7 @@ def render_tabs(folder: Path, out: Path, settings_dir: Path) -> list[Path]:
             undeploy(window.workspace, endpoint)
     finally:
         window.close()
+        collector.timer.stop()
     return written
 
 
