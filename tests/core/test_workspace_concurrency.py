@@ -1,9 +1,13 @@
-"""Several processes on one workspace at once: endpoints writing capture and updating their status,
-the scheduler running real executions, a reader listing them. No lock errors, no lost rows."""
+"""Several processes on one workspace at once: a real local endpoint serving HTTP traffic with
+capture on, processes updating endpoint status rows as fast as they can, the scheduler running
+real executions and a reader listing them. No lock errors, no lost rows."""
 
 from __future__ import annotations
 
+import http.client
 import multiprocessing
+import os
+import signal
 import sqlite3
 import time
 import traceback
@@ -12,9 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from core.demo import train_model, write_model_tar
+from core.demo_data import FEATURE_COLUMNS, churn_table, format_rows
 from core.formats.capture import capture_file_path, capture_line
 from core.monitoring.scheduler import Scheduler
+from core.serving.config import CaptureConfig
+from core.serving.lifecycle import deploy_local, undeploy
 from core.workspace import EndpointRecord, Workspace
+from tests.core.serving.capture_files import read_capture
 from tests.core.monitoring.scheduling_helpers import (
     HOURS,
     T0,
@@ -23,9 +32,10 @@ from tests.core.monitoring.scheduling_helpers import (
     hourly_schedule,
 )
 
-SCHEDULES = 2
+SCHEDULES = 1
+LIVE = "live-churn"
 RUN_NOWS = 2
-WRITER_PAUSE_S = 0.002  # endpoints and readers are busy, but leave the CPU some air
+WRITER_PAUSE_S = 0.005  # endpoints and readers are busy, but leave the CPU some air
 MAX_WRITE_WAIT_S = 5.0  # "not blocked for long": far above the ~ms typical, on a loaded CI box
 DEADLINE_S = 90  # a hard bound; the run normally ends in a few seconds
 
@@ -66,6 +76,27 @@ def endpoint_process(root: str, name: str, done, results) -> None:
     _guarded(body)(results)
 
 
+def traffic_process(port: int, done, results) -> None:
+    def traffic():
+        rows = format_rows(churn_table(50, seed=3)[:, 1:], FEATURE_COLUMNS)
+        answered = 0
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            while not done.is_set():
+                conn.request("POST", "/invocations", body=rows[answered % len(rows)],
+                             headers={"Content-Type": "text/csv"})
+                response = conn.getresponse()
+                assert response.status == 200, response.read()
+                response.read()
+                answered += 1
+                time.sleep(WRITER_PAUSE_S)
+        finally:
+            conn.close()
+        return answered
+
+    _guarded(traffic)(results)
+
+
 def scheduler_process(root: str, done, results) -> None:
     def scheduler():
         clock = FakeClock(T0)
@@ -102,14 +133,34 @@ def reader_process(root: str, done, results) -> None:
 @pytest.mark.slow
 def test_endpoints_scheduler_and_reader_share_the_workspace(tmp_path):
     root = build_traffic_workspace(tmp_path / "traffic")
+    model = write_model_tar(tmp_path / "model.tar.gz", train_model(churn_table(300, seed=1)))
     with Workspace.open(root) as ws:
         for n in range(SCHEDULES):
             hourly_schedule(ws, f"schedule-{n}")
+        live = deploy_local(ws, LIVE, model, CaptureConfig(enable=True), timeout=60)
+    try:
+        outcomes = _run_all(root, live.port)
+    finally:
+        with Workspace.open(root) as ws:
+            undeploy(ws, LIVE, timeout=20)  # a graceful stop writes every queued record
+        _kill_group(live.pid)
+    errors = {name: error for name, (_, error) in outcomes.items() if error}
+    assert not errors, errors
+    assert set(outcomes) == {"ep-0", "ep-1", "reader", "scheduler", "traffic"}
+    _check_nothing_was_lost(root, outcomes)
+    with Workspace.open(root) as ws:
+        assert ws.get_endpoint(LIVE).status == "Deleted"
+        records, _ = read_capture(ws.capture_dir / LIVE)
+    assert len(records) == outcomes["traffic"][0] > 0  # every answered request was captured
+
+
+def _run_all(root: Path, port: int) -> dict:
     ctx = multiprocessing.get_context("spawn")
     done, results = ctx.Event(), ctx.Queue()
     procs = [ctx.Process(target=endpoint_process, args=(str(root), f"ep-{n}", done, results))
              for n in range(2)]
-    procs += [ctx.Process(target=reader_process, args=(str(root), done, results)),
+    procs += [ctx.Process(target=traffic_process, args=(port, done, results)),
+              ctx.Process(target=reader_process, args=(str(root), done, results)),
               ctx.Process(target=scheduler_process, args=(str(root), done, results))]
     for p in procs:
         p.start()
@@ -128,10 +179,15 @@ def test_endpoints_scheduler_and_reader_share_the_workspace(tmp_path):
         p.join(timeout=30)
         if p.is_alive():
             p.kill()
-    errors = {name: error for name, (_, error) in outcomes.items() if error}
-    assert not errors, errors
-    assert set(outcomes) == {"ep-0", "ep-1", "reader", "scheduler"}
-    _check_nothing_was_lost(root, outcomes)
+    return outcomes
+
+
+def _kill_group(pid: int | None) -> None:
+    if pid:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _check_nothing_was_lost(root: Path, outcomes: dict) -> None:
