@@ -60,7 +60,7 @@ class Database:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        self._all: list[tuple[int, sqlite3.Connection]] = []
+        self._all: list[tuple[int, threading.Thread, sqlite3.Connection]] = []
         self._all_lock = threading.Lock()
         self._closed = False
 
@@ -79,7 +79,11 @@ class Database:
         conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses no committed txn
         self._local.conn, self._local.pid = conn, os.getpid()
         with self._all_lock:
-            self._all.append((os.getpid(), conn))
+            finished = [c for pid, t, c in self._all if pid == os.getpid() and not t.is_alive()]
+            self._all = [e for e in self._all if e[2] not in finished]
+            self._all.append((os.getpid(), threading.current_thread(), conn))
+        for old in finished:  # threads that ended keep no file handle open
+            old.close()
         return conn
 
     def enable_wal(self) -> None:
@@ -133,6 +137,6 @@ class Database:
         self._closed = True
         with self._all_lock:
             conns, self._all = self._all, []
-        for pid, conn in conns:
+        for pid, _thread, conn in conns:
             if pid == os.getpid():  # a connection inherited across a fork belongs to the parent
                 conn.close()

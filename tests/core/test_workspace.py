@@ -174,3 +174,12 @@ def test_last_points_of_a_series(ws):
     ws.add_metric_points([_point("m", h, value=float(h)) for h in range(10)])
     ws.add_metric_points([_point("m", 9, value=99.0)])
     assert [v for _, v in ws.metric_series("m", schedule="s1", last=3)] == [7.0, 8.0, 99.0]
+
+
+def test_connections_of_finished_threads_are_closed(ws):
+    for _ in range(20):
+        worker = threading.Thread(target=ws.list_endpoints)
+        worker.start()
+        worker.join()
+    ws.list_endpoints()  # a new thread's first use prunes the ended ones
+    assert len(ws._db._all) <= 2
