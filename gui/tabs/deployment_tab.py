@@ -3,6 +3,7 @@ the list of endpoints. Talks to ``core.serving.lifecycle`` through the job runne
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -55,6 +56,16 @@ def _undeploy(workspace, record, *, progress=None, cancel=None):
                         cancel=cancel)
         return workspace.get_endpoint(record.name)
     return _lifecycle().undeploy(workspace, record.name)
+
+
+def _validate_name(name: str) -> bool:
+    """SageMaker's name rule, checked here once the lifecycle module is loaded (never load it
+    on the GUI thread); otherwise the deploy job checks it. False when it was not checked."""
+    module = sys.modules.get("core.serving.lifecycle")
+    if module is None:
+        return False
+    module.validate_endpoint_name(name)
+    return True
 
 
 def _aws_configured() -> bool:
@@ -247,7 +258,9 @@ class DeploymentTab(QWidget):
 
     def _on_name_edit_changed(self, text: str) -> None:
         try:
-            _lifecycle().validate_endpoint_name(text)
+            if not _validate_name(text):
+                self.name_hint.clear()
+                return
             self.name_hint.setText("✓")
             self.name_hint.setToolTip("")
         except ValidationError as error:
@@ -282,7 +295,7 @@ class DeploymentTab(QWidget):
             return
         name, model_path = self.name_edit.text().strip(), self.model_edit.text().strip()
         try:
-            _lifecycle().validate_endpoint_name(name)
+            _validate_name(name)
             if not model_path:
                 raise ValidationError("Choose a model artifact to deploy.")
             capture = self.capture_config()
