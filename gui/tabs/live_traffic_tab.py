@@ -111,6 +111,7 @@ class LiveTrafficTab(QWidget):
         self.start_button.clicked.connect(self._on_start_clicked)
         self.stop_button.clicked.connect(self._on_stop_clicked)
         self._timer.timeout.connect(self._on_timer_tick)
+        self.endpoint.currentIndexChanged.connect(self._on_endpoint_changed)
 
     def set_workspace(self, workspace) -> None:
         self._workspace = workspace
@@ -170,6 +171,15 @@ class LiveTrafficTab(QWidget):
         index = self.endpoint.findText(current)
         if index >= 0:
             self.endpoint.setCurrentIndex(index)
+
+    def _on_endpoint_changed(self, _index: int) -> None:
+        """Browse where the chosen endpoint captures (its own destination, if it has one)."""
+        record = self.endpoint.currentData()
+        if record is None or self._workspace is None:
+            return
+        destination = (record.capture_config or {}).get("destination")
+        root = Path(destination or self._workspace.capture_dir)
+        self.browser.set_root(root / record.name if (root / record.name).is_dir() else root)
 
     def _on_browse_clicked(self) -> None:
         start = str(Path(self._workspace.root) / "datasets") if self._workspace else ""

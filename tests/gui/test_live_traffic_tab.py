@@ -57,6 +57,7 @@ def test_start_without_a_running_endpoint_is_refused_inline(qtbot, runner, demo_
 
 def test_capture_browser_pretty_prints_a_record(qtbot, runner, demo_workspace, qtmodeltester):
     tab = _tab(qtbot, runner, demo_workspace)
+    assert tab.browser.files.rootPath().endswith("capture/demo-churn-xgb")  # the chosen endpoint's
     first = sorted(demo_workspace.capture_dir.rglob("*.jsonl"))[0]
     tab.browser.open_file(first)
     qtbot.waitUntil(lambda: tab.browser.records.rowCount() > 0, timeout=5000)
