@@ -119,7 +119,8 @@ class LiveTrafficTab(QWidget):
         datasets = Path(workspace.root) / "datasets"
         if not self.dataset.text() and datasets.is_dir():
             # The demo's normal traffic file is the natural first choice.
-            candidates = sorted(datasets.glob("*traffic*.csv")) or sorted(datasets.glob("*.csv"))
+            candidates = sorted(datasets.glob("*traffic*.csv"), key=lambda p: ("drift" in p.name,
+                                                                               p.name))
             if candidates:
                 self.dataset.setText(str(candidates[0]))
         self.refresh()
