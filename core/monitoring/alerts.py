@@ -62,16 +62,21 @@ def judge(values: list[float], rule: AlertRule) -> tuple[str, int]:
     return INSUFFICIENT_DATA, breaching  # too few datapoints to ever reach M
 
 
-def evaluate_rule(workspace, rule: AlertRule, schedule: str | None = None) -> list[MetricVerdict]:
-    """Judge every metric a rule covers, from the workspace's metric series."""
-    where = {"endpoint": rule.endpoint or None, "schedule": rule.schedule or schedule or None}
+def evaluate_rule(workspace, rule: AlertRule) -> list[MetricVerdict]:
+    """Judge every metric a rule covers, each schedule's series on its own.
+
+    A rule without a schedule watches every schedule (of its endpoint, if it names one).
+    """
+    schedules = [rule.schedule] if rule.schedule else [s.name for s in workspace.list_schedules()]
     verdicts = []
-    for name in matching_metrics(rule.metric, workspace.metric_names(**where)):
-        values = [v for _, v in workspace.metric_series(name, **where,
-                                                        last=rule.evaluation_periods)]
-        state, breaching = judge(values, rule)
-        verdicts.append(MetricVerdict(name, state, tuple(values[-rule.evaluation_periods:]),
-                                      breaching))
+    for schedule in schedules:
+        where = {"endpoint": rule.endpoint or None, "schedule": schedule}
+        for name in matching_metrics(rule.metric, workspace.metric_names(**where)):
+            values = [v for _, v in workspace.metric_series(name, **where,
+                                                            last=rule.evaluation_periods)]
+            state, breaching = judge(values, rule)
+            label = name if rule.schedule else f"{name} ({schedule})"
+            verdicts.append(MetricVerdict(label, state, tuple(values), breaching))
     return verdicts
 
 
@@ -100,7 +105,7 @@ def evaluate_alerts(workspace, schedule: str, *,
     for rule in workspace.list_alert_rules(schedule=schedule):
         if not rule.enabled:
             continue
-        state, reason = summarize(rule, evaluate_rule(workspace, rule, schedule))
+        state, reason = summarize(rule, evaluate_rule(workspace, rule))
         event = workspace.set_alert_state(rule.name, state, reason, execution_id)
         if event is not None:
             log.info("alert %s: %s -> %s (%s)", rule.name, event.old_state, state, reason)

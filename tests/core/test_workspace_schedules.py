@@ -119,3 +119,14 @@ def test_judge_and_matching():
     names = ["feature_baseline_drift_a", "feature_data_a", "feature_baseline_drift_b c"]
     assert matching_metrics("feature_baseline_drift_{f}", names) == [names[0], names[2]]
     assert matching_metrics("feature_data_a", names) == ["feature_data_a"]
+
+
+def test_a_rule_without_schedule_judges_each_schedule_on_its_own(ws):
+    _schedule(ws, "calm")
+    _schedule(ws, "drifting")
+    _drift(ws, "age", [0.01, 0.02], schedule="calm")
+    _drift(ws, "age", [0.5], schedule="drifting")
+    ws.create_alert_rule(AlertRule("any-drift", "feature_baseline_drift_{f}", ">", 0.1))
+    [event] = evaluate_alerts(ws, "calm")
+    assert event.new_state == ALARM and "feature_baseline_drift_age (drifting)" in event.reason
+    assert "(calm)" not in event.reason
