@@ -33,6 +33,10 @@ def _when_dialog_shown(qtbot, act):
 def _create_schedule(qtbot, tab, name):
     def fill(dialog):
         qtbot.keyClicks(dialog.name, name)
+        # Three hours back: the demo's capture ends at the last full hour before the session
+        # started, which may be two hours ago by the time this runs.
+        dialog.window_start.clear()
+        qtbot.keyClicks(dialog.window_start, "-PT3H")
         assert dialog.endpoint.currentText() == "demo-churn-xgb"
         assert dialog.baseline.currentText() == "demo-baseline"
         assert len(dialog.next_runs.text().splitlines()) == 5
@@ -81,7 +85,7 @@ def test_run_now_shows_violations_distributions_and_history(qtbot, runner, demo_
     view = tab.report.violations
     qtbot.waitUntil(lambda: view.model.rowCount() == 70, timeout=10000)
     flagged = [r for r in view.model.rows() if r.has_violation]
-    assert len(flagged) == execution.violation_count or execution.violation_count >= len(flagged)
+    assert execution.violation_count >= len(flagged) > 0
     assert all(r.data_type for r in view.model.rows())  # from the execution's statistics.json
     dists = tab.report.distributions
     tab.report.pages.setCurrentWidget(dists)
