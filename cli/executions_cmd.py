@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from cli.schedule_cmd import DEFAULT_WORKSPACE, print_table
 from core.errors import ValidationError
 from core.workspace import Workspace
@@ -15,6 +17,8 @@ def register(subparsers) -> None:
     listing.add_argument("--schedule", help="only this schedule's executions")
     listing.add_argument("--status", help="only executions with this status")
     listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    listing.add_argument("--json", action="store_true",
+                         help="print SageMaker's ListMonitoringExecutions response shape")
     describe = _action(actions, "describe", "show one execution", _describe)
     describe.add_argument("id", type=int, help="execution id")
     stop = _action(actions, "stop", "stop a pending or running execution", _stop)
@@ -34,6 +38,10 @@ def _list(args) -> int:
         executions = ws.list_executions(args.schedule, status=args.status, limit=args.limit)
         if args.schedule and not executions and ws.get_schedule(args.schedule) is None:
             ws.require_schedule(args.schedule)  # names the schedules that do exist
+    if args.json:
+        summaries = [execution_summary(e) for e in executions]
+        print(json.dumps({"MonitoringExecutionSummaries": summaries}, indent=2))
+        return 0
     if not executions:
         print("No executions.")
         return 0
@@ -46,6 +54,24 @@ def _list(args) -> int:
                      else ""))
     print_table(rows)
     return 0
+
+
+def execution_summary(e) -> dict:
+    """An execution as SageMaker's ``MonitoringExecutionSummary`` (plus the local report)."""
+    summary = {"MonitoringScheduleName": e.schedule, "ScheduledTime": _iso(e.scheduled_time),
+               "CreationTime": _iso(e.created_at), "LastModifiedTime": _iso(
+                   e.ended_at or e.started_at or e.created_at),
+               "MonitoringExecutionStatus": e.status, "EndpointName": e.endpoint,
+               "MonitoringType": "DataQuality"}
+    if e.failure_reason:
+        summary["FailureReason"] = e.failure_reason
+    if e.report_dir:
+        summary["ReportPath"] = e.report_dir
+    return summary
+
+
+def _iso(when) -> str | None:
+    return None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _describe(args) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -53,6 +54,12 @@ def test_schedule_lifecycle_and_executions_list(workspace, capsys):
     assert code == 1 and "Failed - Job inputs had no data" in out
     code, out, _ = _cli(capsys, "executions", "list", "--schedule", "tenmin", *ws)
     assert code == 0 and "Job inputs had no data" in out and "Failed" in out
+    code, out, _ = _cli(capsys, "executions", "list", "--json", *ws)
+    [summary] = json.loads(out)["MonitoringExecutionSummaries"]
+    assert summary["MonitoringScheduleName"] == "tenmin"
+    assert summary["MonitoringExecutionStatus"] == "Failed"
+    assert summary["FailureReason"] == "Job inputs had no data"
+    assert summary["ScheduledTime"].endswith("Z") and summary["EndpointName"] == "demo-churn"
     code, _, err = _cli(capsys, "executions", "list", "--schedule", "nope", *ws)
     assert code == 2 and "No schedule named 'nope' (schedules: tenmin)" in err
     code, out, _ = _cli(capsys, "executions", "describe", "1", *ws)
