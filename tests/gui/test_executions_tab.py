@@ -44,7 +44,13 @@ def _create_schedule(qtbot, tab, name):
                          Qt.MouseButton.LeftButton)
     _when_dialog_shown(qtbot, fill)
     qtbot.mouseClick(tab.schedules.new_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: tab.schedules.schedules.rowCount() == 1, timeout=10000)
+    panel = tab.schedules
+    qtbot.waitUntil(lambda: any(r.name == name for r in panel.schedules.rows()), timeout=10000)
+    row = next(r for r in range(panel.schedules_proxy.rowCount())
+               if panel.schedules_proxy.record_at(r).name == name)
+    rect = panel.schedule_table.visualRect(panel.schedules_proxy.index(row, 0))
+    qtbot.mouseClick(panel.schedule_table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    return row
 
 
 def test_schedule_dialog_validates_the_expression(qtbot, runner, demo_folder):
@@ -72,9 +78,10 @@ def test_run_now_shows_violations_distributions_and_history(qtbot, runner, demo_
                                                              qtmodeltester):
     window = _window(qtbot, runner, demo_folder)
     tab = window.executions_tab
-    _create_schedule(qtbot, tab, "gui-hourly")
+    row = _create_schedule(qtbot, tab, "gui-hourly")
     qtmodeltester.check(tab.schedules.schedules)
-    assert tab.schedules.schedules_proxy.index(0, 3).data() == "Scheduled"
+    assert tab.schedules.schedules_proxy.index(row, 3).data() == "Scheduled"
+    assert tab.schedules.selected_schedule().name == "gui-hourly"
     qtbot.mouseClick(tab.schedules.run_button, Qt.MouseButton.LeftButton)
     executions = tab.schedules.executions
     qtbot.waitUntil(lambda: executions.rowCount() == 1 and executions.row_at(0).status in FINAL,
