@@ -55,7 +55,9 @@ def _feature_constraints(feature: dict, *, is_boolean: bool) -> dict:
 def _domain(stats: dict) -> list[str] | None:
     categorical = (stats.get("distribution") or {}).get("categorical") or {}
     buckets = categorical.get("buckets")
-    if not buckets or len(buckets) > HISTOGRAM_MAX_DISTINCT:
+    # Deequ decides "has a histogram" on its approximate distinct count.
+    distinct = stats.get("distinct_count", len(buckets or ()))
+    if not buckets or distinct > HISTOGRAM_MAX_DISTINCT:
         return None
     singletons = sum(1 for bucket in buckets if bucket.get("count") == 1)
     if singletons / len(buckets) > MAX_SINGLETON_RATIO:

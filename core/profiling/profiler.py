@@ -93,7 +93,7 @@ class ColumnProfile:
         if kind in ("Integral", "Fractional") and self.numeric is not None:
             feature["numerical_statistics"] = _numerical_statistics(common, self.numeric)
         elif kind == "String":
-            stats: dict = {"common": common, "distinct_count": float(self.values.distinct())}
+            stats: dict = {"common": common, "distinct_count": self.values.distinct()}
             if not self.values.overflowed:
                 buckets = [{"value": value, "count": count}
                            for value, count in self.values.by_popularity()]
