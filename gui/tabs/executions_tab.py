@@ -128,15 +128,25 @@ class ExecutionsTab(QWidget):
 
     def _load_executions(self) -> None:
         if self._schedule is not None:
-            self._submit(loaders.load_executions, self._workspace, self._schedule.name,
-                         on_done=self._on_executions_loaded, name="Load executions")
+            name = self._schedule.name
+            self._submit(loaders.load_executions, self._workspace, name,
+                         on_done=lambda rows, n=name: self._on_executions_loaded(n, rows),
+                         name="Load executions")
 
     def _load_history(self, metric: str = "") -> None:
         if self._schedule is not None:
+            name = self._schedule.name
             self._submit(loaders.load_history, self._workspace, self._schedule, metric,
-                         on_done=self.history.set_history, name="Load history")
+                         on_done=lambda h, n=name: self._on_history_loaded(n, h),
+                         name="Load history")
 
-    def _on_executions_loaded(self, executions) -> None:
+    def _on_history_loaded(self, schedule: str, history) -> None:
+        if self._schedule is not None and schedule == self._schedule.name:
+            self.history.set_history(history)
+
+    def _on_executions_loaded(self, schedule: str, executions) -> None:
+        if self._schedule is None or schedule != self._schedule.name:
+            return  # an answer for a schedule no longer selected
         self.schedules.set_executions(executions)
         if self.schedules.selected_execution() is None:
             done = [e for e in executions if e.report_dir]
