@@ -43,6 +43,7 @@ class ExecutionsTab(QWidget):
         self._workspace = None
         self._overview = loaders.Overview([], [], [])
         self._schedule = None
+        self._report_request = 0
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_INTERVAL_MS)
         self._build_ui()
@@ -161,12 +162,20 @@ class ExecutionsTab(QWidget):
     def _on_poll_timeout(self) -> None:
         self._load_executions()
 
+    def _next_report(self) -> int:
+        """A number for the report being asked for: only the latest request is shown."""
+        self._report_request += 1
+        return self._report_request
+
     def _on_execution_selected(self, execution) -> None:
+        ticket = self._next_report()
         self._submit(loaders.load_execution_result, self._workspace, execution,
-                     on_done=lambda result, e=execution: self._on_execution_result(e, result),
+                     on_done=lambda r, e=execution, t=ticket: self._on_execution_result(e, r, t),
                      name="Load execution")
 
-    def _on_execution_result(self, execution, result: ResultSet) -> None:
+    def _on_execution_result(self, execution, result: ResultSet, ticket: int) -> None:
+        if ticket != self._report_request:
+            return
         self.banner.clear()
         title = (f"{execution.schedule} — scheduled {execution.scheduled_time:%Y-%m-%d %H:%M} UTC, "
                  f"{execution.status}, {execution.violation_count} violations")
@@ -240,7 +249,9 @@ class ExecutionsTab(QWidget):
             return
         if remote:
             self.banner.clear()
-            self._submit(_open_remote, locations[0], baseline, on_done=self._on_results_loaded,
+            ticket = self._next_report()
+            self._submit(_open_remote, locations[0], baseline,
+                         on_done=lambda r, t=ticket: self._on_results_loaded(r, t),
                          name="Open results from AWS")
             return
         first = Path(locations[0])
@@ -250,10 +261,14 @@ class ExecutionsTab(QWidget):
     def show_results(self, locations: list[str], baseline: str | None = None) -> None:
         """Load result documents on a worker and show them."""
         self.banner.clear()
+        ticket = self._next_report()
         self._submit(load_results, *locations, baseline_statistics=baseline,
-                     on_done=self._on_results_loaded, name="Open results")
+                     on_done=lambda r, t=ticket: self._on_results_loaded(r, t),
+                     name="Open results")
 
-    def _on_results_loaded(self, result: ResultSet) -> None:
+    def _on_results_loaded(self, result: ResultSet, ticket: int) -> None:
+        if ticket != self._report_request:
+            return
         self.report.set_result(result, f"Results: {result.source}")
         if result.statistics is None:
             self.banner.show_info("These results have no statistics.json of the analysed data: "
