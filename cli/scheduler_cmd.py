@@ -41,7 +41,8 @@ def run(args) -> int:
             print(f"Marked {len(orphans)} interrupted executions Failed.", flush=True)
         if args.once:
             with scheduler:
-                scheduler.tick()
+                done = scheduler.tick()
+            print(f"{len(done)} executions ran.", flush=True)
             return 0
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         print(f"Scheduler running for {ws.root} (Ctrl+C to stop).", flush=True)
