@@ -285,6 +285,11 @@ def _classify(result: ResultSet, path: Path) -> bool:
     return True
 
 
+def read_for_display(path: str | Path) -> Any:
+    """A JSON document without its KLL sketch data (see :func:`without_sketch_data`)."""
+    return _read_json(Path(path))
+
+
 def _read_json(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")

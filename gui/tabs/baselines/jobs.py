@@ -21,10 +21,12 @@ def suggest_and_register(workspace, name: str, dataset: str, header: bool, *,
 
 
 def read_baseline(record, *, progress=None, cancel=None) -> tuple[dict, dict]:
+    """Statistics for display (without the sketches: fast on wide baselines), and the
+    constraints exactly as the constraints reader gives them, since they are edited."""
     from core.formats.constraints import read_constraints
-    from core.formats.statistics import read_statistics
+    from core.report import read_for_display
 
-    return read_statistics(record.statistics_path), read_constraints(record.constraints_path)
+    return read_for_display(record.statistics_path), read_constraints(record.constraints_path)
 
 
 def save_constraints(path: str, doc: dict, *, progress=None, cancel=None) -> None:
