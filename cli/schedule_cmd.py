@@ -10,6 +10,7 @@ from core.monitoring.cron import (
     CronExpressionGenerator,
     next_runs,
 )
+from core.errors import ValidationError
 from core.workspace import Workspace
 from core.workspace_schedules import SCHEDULED, STOPPED, ScheduleRecord
 
@@ -44,6 +45,16 @@ def register(subparsers) -> None:
     create.add_argument("--no-metrics", action="store_true", help="do not record metrics")
     create.add_argument("--stopped", action="store_true", help="create it stopped")
 
+    update = _action(actions, "update", "change some settings of a schedule", _update)
+    for flag, help_text in (("--cron", "new schedule expression"),
+                            ("--baseline", "new baseline name (its two files replace the old)"),
+                            ("--window-start", "new window start, e.g. --window-start=-PT2H"),
+                            ("--window-end", "new window end, e.g. --window-end=-PT0H"),
+                            ("--preprocessor", "record preprocessor script ('' for none)"),
+                            ("--postprocessor", "post-analytics script ('' for none)")):
+        update.add_argument(flag, help=help_text)
+    update.add_argument("--max-runtime", type=int, help="new maximum runtime in seconds")
+
     _action(actions, "list", "list schedules", _list, named=False)
     _action(actions, "describe", "show one schedule, its next runs and latest executions",
             _describe)
@@ -76,7 +87,30 @@ def _create(args) -> int:
         publish_metrics=not args.no_metrics)
     with Workspace.open(args.workspace) as ws:
         created = ws.create_schedule(record)
+        known = ws.get_endpoint(created.endpoint) is not None
     print(f"Created schedule {created.name} ({created.status}, {created.expression}).")
+    if not known:
+        print(f"Note: this workspace has no endpoint {created.endpoint} yet; its executions "
+              f"fail with 'Job inputs had no data' until its traffic is captured.")
+    return 0
+
+
+_UPDATE_FIELDS = {"cron": "expression", "baseline": "baseline", "window_start": "window_start",
+                  "window_end": "window_end", "preprocessor": "preprocessor_path",
+                  "postprocessor": "postprocessor_path", "max_runtime": "max_runtime_s"}
+
+
+def _update(args) -> int:
+    changes = {field: getattr(args, arg) for arg, field in _UPDATE_FIELDS.items()
+               if getattr(args, arg) is not None}
+    if not changes:
+        raise ValidationError("Nothing to change: give at least one of --cron, --baseline, "
+                              "--window-start, --window-end, --preprocessor, --postprocessor, "
+                              "--max-runtime.")
+    with Workspace.open(args.workspace) as ws:
+        updated = ws.update_schedule(args.name, **changes)
+    print(f"Updated schedule {updated.name} ({updated.status}, {updated.expression}, window "
+          f"{updated.window_start} to {updated.window_end}).")
     return 0
 
 

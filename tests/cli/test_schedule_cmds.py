@@ -46,6 +46,12 @@ def test_schedule_lifecycle_and_executions_list(workspace, capsys):
     assert code == 0 and "Created schedule tenmin (Scheduled, */10 * * * *)" in out
     code, out, _ = _cli(capsys, "schedule", "list", *ws)
     assert "tenmin" in out and "demo-churn" in out and "NEXT RUN" in out
+    code, out, _ = _cli(capsys, "schedule", "update", "tenmin", "--window-start=-PT20M",
+                        "--max-runtime", "120", *ws)
+    assert code == 0 and "window -PT20M to -PT0H" in out
+    code, _, err = _cli(capsys, "schedule", "update", "tenmin", "--cron", "often", *ws)
+    assert code == 2 and "Allowed schedule expressions" in err
+    assert _cli(capsys, "schedule", "update", "tenmin", "--window-start=-PT10M", *ws)[0] == 0
     assert _cli(capsys, "schedule", "stop", "tenmin", *ws)[1].strip().endswith("Stopped.")
     code, out, _ = _cli(capsys, "schedule", "describe", "tenmin", *ws)
     assert "Window:        -PT10M to -PT0H" in out and "Status:        Stopped" in out
