@@ -44,6 +44,7 @@ class ExecutionsTab(QWidget):
         self._overview = loaders.Overview([], [], [])
         self._schedule = None
         self._report_request = 0
+        self._shown_execution: tuple | None = None
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_INTERVAL_MS)
         self._build_ui()
@@ -79,6 +80,7 @@ class ExecutionsTab(QWidget):
         panel.new_button.clicked.connect(self._on_new_clicked)
         panel.edit_button.clicked.connect(self._on_edit_clicked)
         panel.run_button.clicked.connect(self._on_run_clicked)
+        panel.stop_execution_button.clicked.connect(self._on_stop_execution_clicked)
         panel.start_button.clicked.connect(lambda: self._set_running(True))
         panel.stop_button.clicked.connect(lambda: self._set_running(False))
         self.history.metric_changed.connect(self._load_history)
@@ -168,6 +170,10 @@ class ExecutionsTab(QWidget):
         return self._report_request
 
     def _on_execution_selected(self, execution) -> None:
+        shown = (execution.id, execution.status)
+        if shown == self._shown_execution:
+            return  # re-selected after a refresh of the list: the report is already on screen
+        self._shown_execution = shown
         ticket = self._next_report()
         self._submit(loaders.load_execution_result, self._workspace, execution,
                      on_done=lambda r, e=execution, t=ticket: self._on_execution_result(e, r, t),
@@ -229,6 +235,12 @@ class ExecutionsTab(QWidget):
         self._submit(quick(self._workspace.run_now), schedule.name,
                      on_done=lambda _e: self._load_executions(), name="Run now")
 
+    def _on_stop_execution_clicked(self) -> None:
+        execution = self.schedules.selected_execution()
+        if execution is not None:
+            self._submit(quick(self._workspace.stop_execution), execution.id,
+                         on_done=lambda _e: self._load_executions(), name="Stop execution")
+
     def _set_running(self, running: bool) -> None:
         schedule = self.schedules.selected_schedule()
         if schedule is None:
@@ -249,6 +261,7 @@ class ExecutionsTab(QWidget):
             return
         if remote:
             self.banner.clear()
+            self._shown_execution = None
             ticket = self._next_report()
             self._submit(_open_remote, locations[0], baseline,
                          on_done=lambda r, t=ticket: self._on_results_loaded(r, t),
@@ -261,6 +274,7 @@ class ExecutionsTab(QWidget):
     def show_results(self, locations: list[str], baseline: str | None = None) -> None:
         """Load result documents on a worker and show them."""
         self.banner.clear()
+        self._shown_execution = None
         ticket = self._next_report()
         self._submit(load_results, *locations, baseline_statistics=baseline,
                      on_done=lambda r, t=ticket: self._on_results_loaded(r, t),

@@ -98,8 +98,13 @@ class SchedulesPanel(QWidget):
         self.executions_proxy = RecordFilterProxy(self)
         self.execution_table = _table(self.executions, self.executions_proxy)
         self.execution_table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        self.stop_execution_button = QPushButton("Stop execution")
+        self.stop_execution_button.setEnabled(False)
         executions_box = QGroupBox("Executions")
-        QVBoxLayout(executions_box).addWidget(self.execution_table)
+        executions_layout = QVBoxLayout(executions_box)
+        executions_layout.addWidget(self.execution_table, 1)
+        executions_layout.addWidget(self.stop_execution_button, 0,
+                                    Qt.AlignmentFlag.AlignLeft)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(schedules_box)
         split.addWidget(executions_box)
@@ -135,6 +140,7 @@ class SchedulesPanel(QWidget):
         self.executions.set_rows(records)
         if current is not None:
             self._select(self.execution_table, self.executions_proxy, lambda r: r.id == current.id)
+        self._on_execution_selection_changed()
 
     def select_execution(self, execution_id: int) -> bool:
         return self._select(self.execution_table, self.executions_proxy,
@@ -161,5 +167,7 @@ class SchedulesPanel(QWidget):
 
     def _on_execution_selection_changed(self, *_args) -> None:
         execution = self.selected_execution()
+        self.stop_execution_button.setEnabled(execution is not None
+                                              and execution.status in ("Pending", "InProgress"))
         if execution is not None:
             self.execution_selected.emit(execution)
