@@ -17,6 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+WORKER_TIMEOUT_S = 120
+
 @dataclass
 class CheckResult:
     name: str
@@ -133,9 +135,15 @@ def _run_checks(report: Report, folder: Path) -> None:
         baseline = report.run("baseline", lambda: _suggest_baseline(workspace, folder / "baseline"))
     if baseline is None:
         report.fail("monitoring execution", "needs the demo workspace and a baseline")
+        report.fail("execution in a worker process", "needs the demo workspace and a baseline")
     else:
         report.run("monitoring execution",
                    lambda: _run_execution(workspace, baseline, folder / "reports"))
+        # The scheduler runs executions in a spawned child: in a frozen build that child is
+        # the app's own executable, which must divert into the worker instead of a window.
+        report.run("execution in a worker process",
+                   lambda: _run_execution(workspace, baseline, folder / "worker-reports",
+                                          in_worker=True))
     _render_tabs(report, app, workspace, folder / "screens", errors)
     collector.timer.stop()
 
@@ -197,7 +205,8 @@ def _training_set(workspace: Path) -> Path:
     return training
 
 
-def _run_execution(workspace: Path, baseline: Any, output_root: Path) -> tuple[Any, str]:
+def _run_execution(workspace: Path, baseline: Any, output_root: Path,
+                   in_worker: bool = False) -> tuple[Any, str]:
     from core.monitoring.execution import MonitoringRequest, run_monitoring
     from core.progress import never_cancelled, no_progress
 
@@ -207,13 +216,29 @@ def _run_execution(workspace: Path, baseline: Any, output_root: Path) -> tuple[A
         statistics_path=baseline.statistics_path, constraints_path=baseline.constraints_path,
         output_root=output_root, endpoint_name=endpoint, schedule_name="self-test",
         scheduled_time=end, window_start=start, window_end=end, capture_root=capture_root)
-    result = run_monitoring(request, progress=no_progress, cancel=never_cancelled())
+    if in_worker:
+        result = _run_in_worker(request)
+    else:
+        result = run_monitoring(request, progress=no_progress, cancel=never_cancelled())
     if result.status not in ("Completed", "CompletedWithViolations"):
         raise RuntimeError(f"status {result.status}: {result.failure_reason or result.status_message}")
     report_dir = Path(result.report_dir)
     if not (report_dir / "statistics.json").is_file():
         raise RuntimeError(f"no statistics.json in {report_dir}")
     return result, f"{result.status}, {result.violation_count} violations"
+
+
+def _run_in_worker(request: Any) -> Any:
+    from core.monitoring.worker import RESULT, ExecutionWorker
+
+    worker = ExecutionWorker()
+    try:
+        outcome = worker.run(request, timeout_s=WORKER_TIMEOUT_S, should_stop=lambda: False)
+    finally:
+        worker.close()
+    if outcome.kind != RESULT:
+        raise RuntimeError(f"the worker process ended with {outcome.kind}: {outcome.message}")
+    return outcome.result
 
 
 def _captured_window(capture_root: Path) -> tuple[str, datetime, datetime]:
@@ -254,7 +279,7 @@ def _show_window(app: Any, workspace: Path | None, errors: list[str]) -> tuple[A
     runner = JobRunner(error_handler=lambda e: errors.append(f"{type(e).__name__}: {e}"))
     window = MainWindow(runner, workspace=workspace)
     window.show()
-    _wait_idle(app, runner)
+    _wait_idle(app, window)
     age = process_age()
     shown = f"{age:.2f} s after process start" if age is not None else "shown"
     if workspace is None:
@@ -264,14 +289,16 @@ def _show_window(app: Any, workspace: Path | None, errors: list[str]) -> tuple[A
     return window, f"{window.tabs.count()} tabs, {shown}"
 
 
-def _wait_idle(app: Any, runner: Any) -> None:
+def _wait_idle(app: Any, window: Any) -> None:
+    """Let the window's loading jobs finish (the scheduler's long-lived job keeps running)."""
     deadline = time.monotonic() + WINDOW_IDLE_TIMEOUT_S
     app.processEvents()
-    while runner.active_count and time.monotonic() < deadline:
+    while window.busy_jobs() and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.02)
-    if runner.active_count:
-        raise RuntimeError(f"background jobs still running after {WINDOW_IDLE_TIMEOUT_S} s")
+    if window.busy_jobs():
+        raise RuntimeError(f"jobs still running after {WINDOW_IDLE_TIMEOUT_S} s: "
+                           f"{', '.join(window.busy_jobs())}")
     app.processEvents()
 
 

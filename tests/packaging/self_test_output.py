@@ -16,6 +16,8 @@ CHECKS: dict[str, tuple[str, ...]] = {
     "baseline": ("core.demo", "core.baseline", "core.datasets"),
     "monitoring execution": ("core.demo", "core.baseline", "core.datasets",
                              "core.monitoring.execution"),
+    "execution in a worker process": ("core.demo", "core.baseline", "core.datasets",
+                                      "core.monitoring.execution", "core.monitoring.worker"),
     "main window with the demo workspace": ("core.demo",),
     "tab 'Deployment' renders": (),
     "tab 'Live traffic' renders": (),
