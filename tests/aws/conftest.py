@@ -41,6 +41,10 @@ def aws_env(monkeypatch, tmp_path, moto_url):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)  # belt and braces: never real AWS
+    sdk_config = tmp_path / "sagemaker-config.yaml"  # the SDK's defaults files, also empty
+    sdk_config.write_text("# no SageMaker SDK defaults in tests\n")
+    monkeypatch.setenv("SAGEMAKER_ADMIN_CONFIG_OVERRIDE", str(sdk_config))
+    monkeypatch.setenv("SAGEMAKER_USER_CONFIG_OVERRIDE", str(sdk_config))
     return moto_url
 
 
