@@ -4,6 +4,11 @@ dataset uploaded to S3 -> baseline written to S3 -> endpoint deployed with captu
 through sagemaker-runtime with client-side capture records in S3 -> monitoring execution
 reading and writing S3 -> metrics read back with GetMetricData -> the execution opened by the
 GUI's loader (``results.open_execution``) like a local one.
+
+Everything goes over HTTP to moto in server mode. Not exercised against a server: the model
+itself (moto's sagemaker-runtime runs no container; its documented results queue supplies the
+predictions) and SageMaker's own capture (moto captures nothing; the client-side capture path
+writes the records, in the same format and layout).
 """
 
 from __future__ import annotations
