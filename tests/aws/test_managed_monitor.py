@@ -191,3 +191,14 @@ def test_local_folders_and_nonsense_locations(tmp_path):
     assert local.folder == tmp_path and local.baseline_statistics is None
     with pytest.raises(InputError, match="not a results folder"):
         load_execution(str(tmp_path / "missing"), settings=None)
+
+
+def test_a_schedule_prefix_opens_its_latest_report(settings, tmp_path):
+    storage = Storage(settings)
+    root = settings.s3_uri("reports", "ep", "sched")
+    for hour, count in (("2026/11/24/09", b"[]"), ("2026/11/24/10", b"[1]")):
+        storage.write_bytes(f"{root}/{hour}/statistics.json", b'{"dataset": {}, "features": []}')
+        storage.write_bytes(f"{root}/{hour}/marker.txt", count)
+    local = load_execution(root, settings, cache_dir=tmp_path)
+    assert local.report_uri == f"{root}/2026/11/24/10"
+    assert [p.name for p in local.folder.iterdir()] == ["statistics.json"]

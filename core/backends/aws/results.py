@@ -80,8 +80,7 @@ def load_execution(arn_or_uri: str, settings: AwsSettings, *, baseline: str | No
         raise InputError("not a results folder, an s3:// URI or a processing job ARN",
                          path=arn_or_uri)
     storage = Storage(settings)
-    found = {name_of(f.location): f.location for f in storage.list_files(report_uri + "/")
-             if name_of(f.location) in REPORT_FILES and f.location.rsplit("/", 1)[0] == report_uri}
+    report_uri, found = _report_files(storage, report_uri)
     if "statistics.json" not in found and "constraint_violations.json" not in found:
         why = f" The job ended {status}: {reason}" if reason else ""
         raise AwsError(f"There is no monitoring report at {report_uri} (no statistics.json or "
@@ -138,6 +137,20 @@ def job_locations(job: dict) -> tuple[str, str | None]:
     baseline = next((i["S3Input"]["S3Uri"] for i in job.get("ProcessingInputs", [])
                      if i.get("InputName") == "baseline" and "S3Input" in i), None)
     return report_uri, baseline
+
+
+def _report_files(storage: Storage, prefix: str) -> tuple[str, dict[str, str]]:
+    """The report files in ``prefix``; or, when it holds none itself, in its latest report
+    folder below (``yyyy/mm/dd/HH`` folders sort in time order)."""
+    by_folder: dict[str, dict[str, str]] = {}
+    for info in storage.list_files(prefix + "/"):
+        folder, _, name = info.location.rpartition("/")
+        if name in REPORT_FILES:
+            by_folder.setdefault(folder, {})[name] = info.location
+    if prefix in by_folder or not by_folder:
+        return prefix, by_folder.get(prefix, {})
+    latest = max(by_folder)
+    return latest, by_folder[latest]
 
 
 def _baseline_file(storage: Storage, location: str) -> str:
