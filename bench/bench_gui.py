@@ -62,10 +62,17 @@ def _wait(app, predicate, timeout_s: float = 60.0) -> None:
 def child_startup(workspace: str) -> dict:
     """In a fresh process: build the app as ``gui.app.run_gui`` does and time the milestones."""
     app = _offscreen_app()
+    from gui.app import GC_INTERVAL_S
+    from gui.errors import install_excepthook
+    from gui.gc_guard import GuiThreadCollector
     from gui.jobs import JobRunner
     from gui.main_window import MainWindow
+    from gui.resources import app_icon
 
     imported = time.perf_counter()
+    app.setWindowIcon(app_icon())
+    install_excepthook()
+    collector = GuiThreadCollector(GC_INTERVAL_S)  # all as gui.app.run_gui does
     runner = JobRunner()
     window = MainWindow(runner, workspace=Path(workspace))
     window.show()
@@ -76,6 +83,7 @@ def child_startup(workspace: str) -> dict:
     _wait(app, lambda: window.workspace is not None and not window.busy_jobs())
     loaded = time.perf_counter()
     window.close()
+    collector.stop()
     return {"process_age_at_shown_s": shown_age, "script_to_shown_s": shown - T0,
             "imports_s": imported - T0, "shown_to_workspace_loaded_s": loaded - shown}
 

@@ -46,9 +46,9 @@ def run_gui(argv: list[str]) -> int:
     install_excepthook()
     # Python's cyclic GC may run on a worker thread and free Qt objects there, which crashes;
     # collect only on the GUI thread, on a timer.
-    from pyqtgraph.util.garbage_collector import GarbageCollector
+    from gui.gc_guard import GuiThreadCollector
 
-    collector = GarbageCollector(interval=GC_INTERVAL_S)
+    collector = GuiThreadCollector(GC_INTERVAL_S)
     runner = JobRunner()
     window = MainWindow(runner, workspace=args.workspace, demo=args.demo)
     window.show()
@@ -60,4 +60,4 @@ def run_gui(argv: list[str]) -> int:
     try:
         return app.exec()
     finally:
-        collector.timer.stop()
+        collector.stop()

@@ -96,12 +96,11 @@ def render_tabs(folder: Path, out: Path, settings_dir: Path) -> list[Path]:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # never the user's own settings
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
     out.mkdir(parents=True, exist_ok=True)
-    # As in the app: Python's cyclic GC only on the GUI thread (gui/app.py says why).
-    from pyqtgraph.util.garbage_collector import GarbageCollector
-
+    # As in the app: Python's cyclic GC only on the GUI thread (gui/gc_guard.py says why).
     from gui.app import GC_INTERVAL_S
+    from gui.gc_guard import GuiThreadCollector
 
-    collector = GarbageCollector(interval=GC_INTERVAL_S)
+    collector = GuiThreadCollector(GC_INTERVAL_S)
     runner = JobRunner()
     window = MainWindow(runner, workspace=folder)
     window.resize(*WINDOW_SIZE)
@@ -120,7 +119,7 @@ def render_tabs(folder: Path, out: Path, settings_dir: Path) -> list[Path]:
             undeploy(window.workspace, endpoint)
     finally:
         window.close()
-        collector.timer.stop()
+        collector.stop()
     return written
 
 
