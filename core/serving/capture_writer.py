@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
 
-LINGER_SECONDS = 0.002  # after a batch, without waiters: records reach the file this late
+LINGER_SECONDS = 0.005  # after a batch, without waiters: records reach the file this late
 Line = bytes | Callable[[], bytes]  # a JSON line, or a function the writer calls to build it
 
 
