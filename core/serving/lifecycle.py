@@ -83,10 +83,7 @@ def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
     model_path = Path(model_path).resolve()
     if not model_path.is_file():
         raise ValidationError(f"Model artifact {model_path} does not exist.")
-    if not capture.destination:
-        capture = CaptureConfig.from_dict({**capture.to_dict(),
-                                           "destination": str(workspace.capture_dir)})
-    capture.validate()
+    capture = _with_destination(capture, workspace).validate()
     existing = workspace.get_endpoint(name)
     if existing and existing.status in (CREATING, IN_SERVICE) and _alive(existing.pid):
         raise ValidationError(f"Endpoint {name} is already running at {existing.url}.")
@@ -116,6 +113,14 @@ def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
     progress(Progress(3, 3, f"{name} is InService at {url}"))
     log.info("endpoint %s InService at %s (pid %d)", name, url, proc.pid)
     return workspace.get_endpoint(name)
+
+
+def _with_destination(capture: CaptureConfig, workspace: Workspace) -> CaptureConfig:
+    """An empty capture destination means the workspace's ``capture/`` folder."""
+    if capture.destination:
+        return capture
+    return CaptureConfig.from_dict({**capture.to_dict(),
+                                    "destination": str(workspace.capture_dir)})
 
 
 def _spawn(name: str, model_path: Path, capture: CaptureConfig, port: int, variant: str,
