@@ -27,14 +27,16 @@ log = logging.getLogger(__name__)
 
 ENCODINGS = ("CSV", "JSON", "BASE64")
 CHUNK_BYTES = 64 << 20  # files are parsed in groups of about this size: bounded memory
-_PAYLOAD = pa.struct([("observedContentType", pa.string()), ("mode", pa.string()),
-                      ("data", pa.string()), ("encoding", pa.string())])
+# only what the table needs: Arrow skips the other keys (ids, mode) without building them
+_PAYLOAD = pa.struct([("observedContentType", pa.string()), ("data", pa.string()),
+                      ("encoding", pa.string())])
 _SCHEMA = pa.schema([
     ("captureData", pa.struct([("endpointInput", _PAYLOAD), ("endpointOutput", _PAYLOAD)])),
-    ("eventMetadata", pa.struct([("eventId", pa.string()), ("inferenceId", pa.string()),
-                                 ("inferenceTime", pa.string()),
+    ("eventMetadata", pa.struct([("inferenceTime", pa.string()),
                                  ("invocationSource", pa.string())])),
 ])
+_ISO_UTC = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$"
+_SECONDS = "%Y-%m-%dT%H:%M:%S"
 _HOUR_PARTS = re.compile(r"^\d{4}/\d{2}/\d{2}/\d{2}$")
 
 
@@ -45,12 +47,12 @@ class CaptureChunk:
     ``origin_file``/``origin_record`` say where each record came from, for error messages.
     """
 
-    input_data: pa.Array
-    input_encoding: pa.Array
-    input_content_type: pa.Array
-    output_data: pa.Array
-    output_encoding: pa.Array
-    output_content_type: pa.Array
+    input_data: pa.Array | pa.ChunkedArray
+    input_encoding: pa.Array | pa.ChunkedArray
+    input_content_type: pa.Array | pa.ChunkedArray
+    output_data: pa.Array | pa.ChunkedArray
+    output_encoding: pa.Array | pa.ChunkedArray
+    output_content_type: pa.Array | pa.ChunkedArray
     files: tuple[Path, ...]
     origin_file: np.ndarray
     origin_record: np.ndarray
@@ -180,10 +182,9 @@ def _window_chunk(group: list[Path], tables: list[pa.Table], start, end,
     keep = _bools(keep)
     rows = None if keep.all() else np.flatnonzero(keep)  # usually the whole file is in window
 
-    def field(payload: str, name: str) -> pa.Array:
-        values = pc.struct_field(capture, [payload, name])
-        values = values.take(pa.array(rows, pa.int64())) if rows is not None else values
-        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    def field(payload: str, name: str) -> pa.ChunkedArray:
+        values = pc.struct_field(capture, [payload, name])  # zero-copy views of the parse
+        return values.take(pa.array(rows, pa.int64())) if rows is not None else values
 
     kept = slice(None) if rows is None else rows
     return CaptureChunk(
@@ -201,6 +202,16 @@ def _window_mask(times, start, end, group, origin_file, origin_record):
         raise InputError("the record has no inferenceTime", path=str(path),
                          line=_line_of_record(path, int(origin_record[i])),
                          field="eventMetadata.inferenceTime")
+    if _whole_seconds(start) and _whole_seconds(end) and \
+            pc.all(pc.match_substring_regex(times, _ISO_UTC)).as_py():
+        # SageMaker's own format: the text up to the seconds sorts like the time itself
+        seconds = pc.utf8_slice_codeunits(times, 0, 19)
+        mask = pa.array(np.ones(len(times), dtype=bool))
+        if start is not None:
+            mask = pc.and_(mask, pc.greater_equal(seconds, _utc(start).strftime(_SECONDS)))
+        if end is not None:
+            mask = pc.and_(mask, pc.less(seconds, _utc(end).strftime(_SECONDS)))
+        return mask
     try:
         # compared as epoch microseconds: a tz-aware Arrow scalar would pull in pandas
         stamps = pc.cast(pc.cast(times, pa.timestamp("us", tz="UTC")), pa.int64())
@@ -310,6 +321,10 @@ def _other_endpoint(relative: Path, endpoint: str) -> bool:
 def _hour_meets(hour: datetime, start: datetime | None, end: datetime | None) -> bool:
     return (end is None or hour < _utc(end)) and (start is None or
                                                   hour + timedelta(hours=1) > _utc(start))
+
+
+def _whole_seconds(when: datetime | None) -> bool:
+    return when is None or when.microsecond == 0
 
 
 def _epoch_us(when: datetime) -> int:

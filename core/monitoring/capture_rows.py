@@ -126,12 +126,14 @@ def cell_text(value) -> str | None:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _parse_csv_payloads(data: pa.Array) -> list[pa.Array] | None:
+def _parse_csv_payloads(data: pa.Array | pa.ChunkedArray) -> list[pa.Array] | None:
     """Each payload as one CSV line (Spark's reading: empty fields are null); None unless
     every payload is exactly one row and all rows have the same width."""
     first = next(csv.reader([data[0].as_py().rstrip("\r\n")]), [])
     names = [f"c{i}" for i in range(max(1, len(first)))]
     lines = pc.binary_join_element_wise(data, "", "\n")  # "payload" + "\n" + ""
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset:]
     text = lines.buffers()[2].slice(int(offsets[0]), int(offsets[len(lines)] - offsets[0]))
     try:

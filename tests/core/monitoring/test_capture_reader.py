@@ -80,6 +80,21 @@ def test_window_filter_and_hour_folders(tmp_path):
     assert edge["b"] == ["30", "59", "0"]  # start inclusive, end exclusive
 
 
+@pytest.mark.parametrize("times", [
+    ("2024-03-05T09:59:59.999Z", "2024-03-05T10:00:00.500Z", "2024-03-05T10:59:59Z",
+     "2024-03-05T11:00:00Z"),
+    ("2024-03-05T10:59:59.999+01:00", "2024-03-05T11:00:00.500+01:00", "2024-03-05T10:59:59Z",
+     "2024-03-05T12:00:00+01:00"),
+])
+def test_window_bounds_with_fractions_and_offsets(tmp_path, times):
+    path = tmp_path / "loose.jsonl"
+    path.write_text("".join(json.dumps({"captureData": {"endpointInput": {
+        "data": str(i), "encoding": "CSV"}}, "eventMetadata": {"inferenceTime": t}}) + "\n"
+        for i, t in enumerate(times)))
+    chunks = list(iter_capture_chunks([path], start=T0, end=T0 + timedelta(hours=1)))
+    assert RowAssembler(["a"]).batch(chunks[0]).column("a").to_pylist() == ["1", "2"]
+
+
 def test_empty_fields_are_missing_and_trailing_newlines_ignored(tmp_path):
     _write(tmp_path, [_csv("1,,3\n", "0.2\n", T0), _csv("4,5,\n", "0.3", T0)], T0)
     assert _rows(tmp_path, ["y", "a", "b", "c"]) == {

@@ -40,7 +40,7 @@ def _churn_window(samples) -> list[tuple[str, str]]:
 
 
 def test_churn_execution_matches_the_real_container(samples, churn_baseline, tmp_path):
-    write_capture(tmp_path / "capture", _churn_window(samples))
+    write_capture(tmp_path / "capture", _churn_window(samples), endpoint="churn-ep")
     statistics, constraints = churn_baseline
     result = run_monitoring(MonitoringRequest(
         statistics, constraints, tmp_path / "reports", "churn-ep", "hourly", SCHEDULED,
@@ -71,7 +71,7 @@ def test_churn_execution_matches_the_real_container(samples, churn_baseline, tmp
 
 
 def test_churn_report_folder_holds_sagemaker_files(samples, churn_baseline, tmp_path):
-    write_capture(tmp_path / "capture", _churn_window(samples))
+    write_capture(tmp_path / "capture", _churn_window(samples), endpoint="churn-ep")
     statistics, constraints = churn_baseline
     result = run_monitoring(MonitoringRequest(
         statistics, constraints, tmp_path / "reports", "churn-ep", "hourly", SCHEDULED,
