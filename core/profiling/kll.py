@@ -67,7 +67,8 @@ class KLLSketch:
         for height, lengths in enumerate(plan):
             stream = _concat(self._levels[height], incoming)
             incoming, consumed = self._compact_runs(height, stream, lengths)
-            self._levels[height] = stream[consumed:]
+            # Copy the short remainder: a view would pin the whole input stream in memory.
+            self._levels[height] = stream[consumed:].copy()
         if incoming.size:
             self._levels[len(plan)] = _concat(self._levels[len(plan)], incoming)
 
@@ -154,7 +155,9 @@ class KLLSketch:
             sizes[0] += take
             remaining -= take
             size += take
-            height = next(h for h, s in enumerate(sizes) if s >= capacities[h])
+            height = 0
+            while sizes[height] < capacities[height]:  # the first full level
+                height += 1
             if height + 1 >= len(sizes):
                 sizes.append(0)
                 capacities.append(self.capacity(len(capacities)))
@@ -167,7 +170,6 @@ class KLLSketch:
             sizes[height] = length - even
             sizes[height + 1] += even // 2
             size -= even // 2
-        sizes[0] += remaining
         # Trim trailing levels that receive no compaction; their input is appended as is.
         while plan and not plan[-1]:
             plan.pop()
