@@ -146,12 +146,18 @@ def _fast_numeric(values: pa.StringArray, offsets: np.ndarray,
     signed = offsets[:-1][first == _MINUS]
     if signed.size and np.any(raw[np.minimum(signed + 1, raw.size - 1)] == _DOT):
         return None
+    dots = int(np.count_nonzero(raw == _DOT))
     try:
+        if dots == 0:  # integers parse faster; int64 -> double rounds like parsing would
+            try:
+                return 0, primitive_values(pc.cast(values, pa.int64())).astype(np.float64)
+            except pa.ArrowInvalid:
+                pass  # beyond int64: parse as doubles below
         numbers = primitive_values(pc.cast(values, pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     # A second '.' in one value ("1.2.3") fails arrow's parse, so each '.' is one value.
-    return int(np.count_nonzero(raw == _DOT)), numbers
+    return dots, numbers
 
 
 def _classify_with_regexes(values: pa.StringArray, offsets: np.ndarray, raw: np.ndarray,
