@@ -13,11 +13,8 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-
-WORKER_TIMEOUT_S = 120
 
 @dataclass
 class CheckResult:
@@ -114,6 +111,8 @@ def _kept_folder(argv: list[str]) -> Path | None:
 
 
 def _run_checks(report: Report, folder: Path) -> None:
+    from gui import self_test_engine as engine
+
     app = report.run("Qt starts offscreen", lambda: _start_qt(folder / "settings"))
     if app is None:
         return
@@ -127,23 +126,7 @@ def _run_checks(report: Report, folder: Path) -> None:
     errors: list[str] = []
     _trap_errors(errors)
     report.run("main window shown", lambda: _show_window(app, None, errors))
-    workspace = report.run("demo workspace", lambda: _create_demo(folder / "workspace"))
-    baseline = None
-    if workspace is None:
-        report.fail("baseline", "needs the demo workspace")
-    else:
-        baseline = report.run("baseline", lambda: _suggest_baseline(workspace, folder / "baseline"))
-    if baseline is None:
-        report.fail("monitoring execution", "needs the demo workspace and a baseline")
-        report.fail("execution in a worker process", "needs the demo workspace and a baseline")
-    else:
-        report.run("monitoring execution",
-                   lambda: _run_execution(workspace, baseline, folder / "reports"))
-        # The scheduler runs executions in a spawned child: in a frozen build that child is
-        # the app's own executable, which must divert into the worker instead of a window.
-        report.run("execution in a worker process",
-                   lambda: _run_execution(workspace, baseline, folder / "worker-reports",
-                                          in_worker=True))
+    workspace = engine.run_checks(report, folder)
     _render_tabs(report, app, workspace, folder / "screens", errors)
     collector.timer.stop()
 
@@ -166,94 +149,6 @@ def _start_qt(settings_dir: Path) -> tuple[Any, str]:
         raise RuntimeError("the bundled application icon did not load")
     app.setWindowIcon(icon)
     return app, f"platform {app.platformName()}, icon loaded"
-
-
-def _create_demo(folder: Path) -> tuple[Path, str]:
-    from core.demo import create_demo_workspace
-    from core.progress import never_cancelled, no_progress
-
-    path = Path(create_demo_workspace(folder, progress=no_progress, cancel=never_cancelled()))
-    captured = sorted((path / "capture").rglob("*.jsonl"))
-    if not captured:
-        raise RuntimeError(f"no captured traffic under {path / 'capture'}")
-    return path, f"{len(captured)} capture files in {path.name}"
-
-
-def _suggest_baseline(workspace: Path, output_dir: Path) -> tuple[Any, str]:
-    from core.baseline import suggest_baseline
-    from core.datasets import DatasetSpec
-    from core.progress import never_cancelled, no_progress
-
-    training = _training_set(workspace)
-    result = suggest_baseline(DatasetSpec(str(training)), output_dir,
-                              progress=no_progress, cancel=never_cancelled())
-    for path in (result.statistics_path, result.constraints_path):
-        if not Path(path).is_file():
-            raise RuntimeError(f"the baseline did not write {path}")
-    if result.feature_count < 1 or result.item_count < 1:
-        raise RuntimeError(f"empty baseline: {result.item_count} rows, {result.feature_count} features")
-    return result, (f"{result.item_count} rows x {result.feature_count} features "
-                    f"from {training.name}")
-
-
-def _training_set(workspace: Path) -> Path:
-    from core.demo import TRAINING_CSV
-
-    training = workspace / TRAINING_CSV
-    if not training.is_file():
-        raise RuntimeError(f"the demo workspace has no training set at {training}")
-    return training
-
-
-def _run_execution(workspace: Path, baseline: Any, output_root: Path,
-                   in_worker: bool = False) -> tuple[Any, str]:
-    from core.monitoring.execution import MonitoringRequest, run_monitoring
-    from core.progress import never_cancelled, no_progress
-
-    capture_root = workspace / "capture"
-    endpoint, start, end = _captured_window(capture_root)
-    request = MonitoringRequest(
-        statistics_path=baseline.statistics_path, constraints_path=baseline.constraints_path,
-        output_root=output_root, endpoint_name=endpoint, schedule_name="self-test",
-        scheduled_time=end, window_start=start, window_end=end, capture_root=capture_root)
-    if in_worker:
-        result = _run_in_worker(request)
-    else:
-        result = run_monitoring(request, progress=no_progress, cancel=never_cancelled())
-    if result.status not in ("Completed", "CompletedWithViolations"):
-        raise RuntimeError(f"status {result.status}: {result.failure_reason or result.status_message}")
-    report_dir = Path(result.report_dir)
-    if not (report_dir / "statistics.json").is_file():
-        raise RuntimeError(f"no statistics.json in {report_dir}")
-    return result, f"{result.status}, {result.violation_count} violations"
-
-
-def _run_in_worker(request: Any) -> Any:
-    from core.monitoring.worker import RESULT, ExecutionWorker
-
-    worker = ExecutionWorker()
-    try:
-        outcome = worker.run(request, timeout_s=WORKER_TIMEOUT_S, should_stop=lambda: False)
-    finally:
-        worker.close()
-    if outcome.kind != RESULT:
-        raise RuntimeError(f"the worker process ended with {outcome.kind}: {outcome.message}")
-    return outcome.result
-
-
-def _captured_window(capture_root: Path) -> tuple[str, datetime, datetime]:
-    """The endpoint and the hours its captured files cover ({endpoint}/{variant}/y/m/d/h/)."""
-    hours = []
-    for path in capture_root.rglob("*.jsonl"):
-        parts = path.relative_to(capture_root).parts
-        if len(parts) == 7:
-            endpoint, _variant, y, m, d, h, _name = parts
-            hours.append((endpoint, datetime(int(y), int(m), int(d), int(h), tzinfo=timezone.utc)))
-    if not hours:
-        raise RuntimeError(f"no capture files in the SageMaker layout under {capture_root}")
-    endpoint = hours[0][0]
-    times = [t for name, t in hours if name == endpoint]
-    return endpoint, min(times), max(times) + timedelta(hours=1)
 
 
 # The window ###############################################################################

@@ -18,6 +18,7 @@ CHECKS: dict[str, tuple[str, ...]] = {
                              "core.monitoring.execution"),
     "execution in a worker process": ("core.demo", "core.baseline", "core.datasets",
                                       "core.monitoring.execution", "core.monitoring.worker"),
+    "local endpoint": ("core.demo", "core.serving.lifecycle", "core.traffic"),
     "main window with the demo workspace": ("core.demo",),
     "tab 'Deployment' renders": (),
     "tab 'Live traffic' renders": (),
