@@ -1,4 +1,4 @@
-"""Deequ's per-value type inference (Integral, Fractional, Boolean, String, missing) on arrow arrays.
+"""Deequ's per-value type inference (Integral, Fractional, Boolean, String, missing) in arrow.
 
 Text values are classified with Deequ's anchored regexes. Most numeric columns take a fast,
 equivalent route: arrow parses the column and a byte-level check proves every value has a

@@ -1,4 +1,4 @@
-"""Streaming numeric statistics with Spark's arithmetic: sum, mean, population std-dev, min, max, KLL.
+"""Streaming numeric statistics in Spark's arithmetic: sum, mean, population std-dev, KLL.
 
 ``sum`` is the plain double sum in input order (Spark's sum within one partition), so
 ``mean = sum / count`` matches the analyzer bit for bit. The std-dev follows Spark's
