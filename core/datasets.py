@@ -23,7 +23,7 @@ from core.progress import CancelToken, Progress, ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
 
-CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+CSV_SUFFIXES = (".csv", ".txt")
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
 
