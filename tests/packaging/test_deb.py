@@ -24,8 +24,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("installer"), pytest.mar
 @pytest.fixture(scope="module")
 def deb(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("deb")
-    subprocess.run([sys.executable, "packaging/build_deb.py", "--out", str(out)],
-                   cwd=PROJECT_ROOT, check=True, timeout=1100)
+    # A private build folder: two test runs in one checkout must not share PyInstaller's.
+    build = tmp_path_factory.mktemp("build")
+    subprocess.run([sys.executable, "packaging/build_deb.py", "--out", str(out),
+                    "--build-dir", str(build)], cwd=PROJECT_ROOT, check=True, timeout=1100)
     (deb,) = out.glob(f"{PACKAGE}_*.deb")
     return deb
 
