@@ -63,12 +63,16 @@ class ColumnProfile:
                 self.numeric = None  # the column can no longer be numeric
             else:
                 self.numeric.update(classified.numbers)
-        if self.numeric is not None and self.counts.present + self.counts.missing > \
-                NUMERIC_TEXT_ROWS:
+        self._count_text(array)
+
+    def _count_text(self, array: pa.Array) -> None:
+        rows = self.counts.present + self.counts.missing
+        if self.numeric is not None and rows > NUMERIC_TEXT_ROWS:
+            # Still numeric after many rows: stop counting text; a late turn to String is
+            # recounted by profile_dataset (needs_text_pass).
             if self.text_complete:
                 self.values, self.text_complete = ValueCounts(), False
-            return
-        if not self.values.overflowed:
+        elif not self.values.overflowed:
             self.values.update(_present_text(array))
 
     def merge(self, other: ColumnProfile) -> None:
