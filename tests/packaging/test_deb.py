@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,7 @@ def deb(tmp_path_factory) -> Path:
     build = tmp_path_factory.mktemp("build")
     subprocess.run([sys.executable, "packaging/build_deb.py", "--out", str(out),
                     "--build-dir", str(build)], cwd=PROJECT_ROOT, check=True, timeout=1100)
+    shutil.rmtree(build)  # about 1 GB of PyInstaller output; pytest keeps its last 3 temp roots
     (deb,) = out.glob(f"{PACKAGE}_*.deb")
     return deb
 
