@@ -144,7 +144,13 @@ def _shots(app, window):
         def show():
             window.tabs.setCurrentWidget(window.baselines_tab)
             _settle(app, window, lambda: window.baselines_tab.statistics.rowCount() > 0)
-            window.baselines_tab.pages.setCurrentIndex(page)
+            tab = window.baselines_tab
+            if page == 2:  # a feature with a shape worth seeing
+                for row in range(tab.statistics_proxy.rowCount()):
+                    if tab.statistics_proxy.record_at(row).inferred_type == "Fractional":
+                        tab.statistics_table.selectRow(row)
+                        break
+            tab.pages.setCurrentIndex(page)
         return show
 
     return [("deployment", lambda: window.tabs.setCurrentWidget(window.deployment_tab)),

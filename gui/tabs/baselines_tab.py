@@ -261,7 +261,8 @@ class BaselinesTab(QWidget):
         if current.isValid() and self.pages.currentWidget() is not None:
             name = self.statistics_proxy.record_at(current.row()).feature
             self.distribution_hint.setText(f"{name}: distribution of the training data.")
-            self.plot.set_feature(name, self._statistics.get(name), None)
+            self.plot.set_feature(name, self._statistics.get(name), None,
+                                  baseline_label="training data")
 
     def _on_constraints_save_requested(self, doc: dict) -> None:
         if self._baseline is None:

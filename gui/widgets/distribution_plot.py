@@ -40,20 +40,22 @@ class DistributionPlot(QWidget):
         self.series = {}
         self.plot.getAxis("bottom").setTicks(None)
 
-    def set_feature(self, name: str, baseline: dict | None, current: dict | None) -> None:
+    def set_feature(self, name: str, baseline: dict | None, current: dict | None,
+                    baseline_label: str = "baseline") -> None:
+        """Draw one feature; ``series`` then maps each drawn label to its distribution."""
         self.clear()
         self.plot.setLabel("bottom", name)
         cur, base = distribution(current), distribution(baseline)
-        self.series = {k: d for k, d in (("collected", cur), ("baseline", base))
+        self.series = {k: d for k, d in (("collected", cur), (baseline_label, base))
                        if d.kind != "none"}
         if "categorical" in (cur.kind, base.kind):
-            self._draw_categorical(cur, base)
+            self._draw_categorical(cur, base, baseline_label)
         else:
-            self._draw_numeric(cur, base)
+            self._draw_numeric(cur, base, baseline_label)
         self.plot.enableAutoRange()
 
-    def _draw_numeric(self, cur: Distribution, base: Distribution) -> None:
-        for label, dist, brush in (("baseline", base, BASELINE_BRUSH),
+    def _draw_numeric(self, cur: Distribution, base: Distribution, base_label: str) -> None:
+        for label, dist, brush in ((base_label, base, BASELINE_BRUSH),
                                    ("collected", cur, CURRENT_BRUSH)):
             if dist.kind != "numeric":
                 continue
@@ -62,13 +64,13 @@ class DistributionPlot(QWidget):
                                    width=width, brush=brush, pen=pg.mkPen(None), name=label)
             self.plot.addItem(bars)
 
-    def _draw_categorical(self, cur: Distribution, base: Distribution) -> None:
+    def _draw_categorical(self, cur: Distribution, base: Distribution, base_label: str) -> None:
         # Categories of the current data first (top values by frequency), then baseline-only ones.
         values = list(cur.keys) + [v for v in base.keys if v not in cur.keys]
         values = values[: max(len(cur.keys), 10)]
         position = {v: i for i, v in enumerate(values)}
         for label, dist, brush, offset in (("collected", cur, CURRENT_BRUSH, 0.0),
-                                           ("baseline", base, BASELINE_BRUSH, CATEGORY_OFFSET)):
+                                           (base_label, base, BASELINE_BRUSH, CATEGORY_OFFSET)):
             xs, heights = [], []
             for key, freq in zip(dist.keys, dist.frequencies):
                 if key in position:

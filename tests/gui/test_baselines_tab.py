@@ -43,7 +43,7 @@ def test_shows_the_demo_baseline(qtbot, runner, demo_workspace, qtmodeltester):
     assert tab.statistics_proxy.index(0, 2).data() == "3000"
     tab.pages.setCurrentIndex(2)
     assert tab.plot.plot.getPlotItem().getAxis("bottom").labelText == "Day Mins"
-    assert len(tab.plot.series["baseline"].keys) == 10
+    assert len(tab.plot.series["training data"].keys) == 10
     assert tab.constraints.model.rowCount() == 70
 
 
