@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import math
 import random
 import uuid
 from datetime import UTC, datetime
@@ -108,16 +109,14 @@ def capture_line(input_body: bytes | str | None, input_content_type: str,
 
     The endpoint's capture writer calls this once per captured request.
     """
-    lists = {"csv_content_types": csv_content_types, "json_content_types": json_content_types}
+    lists = (tuple(csv_content_types), tuple(json_content_types))
     parts = ['{"captureData":{']
     if input_body is not None:
         parts.append('"endpointInput":')
-        parts.append(_payload_json(capture_payload(input_body, input_content_type, "INPUT",
-                                                   **lists)))
+        parts.append(_payload_json(input_body, input_content_type, "INPUT", lists))
     if output_body is not None:
         parts.append(',"endpointOutput":' if input_body is not None else '"endpointOutput":')
-        parts.append(_payload_json(capture_payload(output_body, output_content_type, "OUTPUT",
-                                                   **lists)))
+        parts.append(_payload_json(output_body, output_content_type, "OUTPUT", lists))
     parts.append('},"eventMetadata":{"eventId":')
     parts.append(_string(event_id or fast_uuid4()))
     if inference_id is not None:
@@ -129,10 +128,28 @@ def capture_line(input_body: bytes | str | None, input_content_type: str,
     return "".join(parts).encode("utf-8")
 
 
-def _payload_json(payload: dict) -> str:
-    return (f'{{"observedContentType":{_string(payload["observedContentType"])},'
-            f'"mode":"{payload["mode"]}","data":{_string(payload["data"])},'
-            f'"encoding":"{payload["encoding"]}"}}')
+def _payload_json(body: bytes | str, content_type: str, mode: str, lists: tuple) -> str:
+    """The JSON text of :func:`capture_payload`'s object."""
+    head, encoding = _payload_head(content_type, mode, *lists)
+    if encoding != "BASE64":
+        try:
+            data = body if isinstance(body, str) else bytes(body).decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "BASE64"
+    if encoding == "BASE64":
+        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        data = base64.b64encode(raw).decode("ascii")
+    return f'{head}{_string(data)},"encoding":"{encoding}"}}'
+
+
+@functools.lru_cache(maxsize=256)
+def _payload_head(content_type: str, mode: str, csv_content_types: tuple,
+                  json_content_types: tuple) -> tuple[str, str]:
+    """The constant start of a payload object and its encoding, per content type (cached)."""
+    kind = media_type(content_type)
+    encoding = ("CSV" if kind in _media_types(csv_content_types)
+                else "JSON" if kind in _media_types(json_content_types) else "BASE64")
+    return f'{{"observedContentType":{_string(content_type)},"mode":"{mode}","data":', encoding
 
 
 def fast_uuid4() -> str:
@@ -144,9 +161,19 @@ def fast_uuid4() -> str:
 
 def format_inference_time(when: datetime) -> str:
     """UTC, second precision, ``Z`` suffix: ``2021-08-11T17:05:04Z``. Naive times are UTC."""
+    global _last_time
     t = _utc(when)
-    return (f"{t.year:04d}-{t.month:02d}-{t.day:02d}T"
+    second = math.floor(t.timestamp())
+    cached = _last_time  # one tuple read: safe against a concurrent update
+    if cached[0] == second:
+        return cached[1]
+    text = (f"{t.year:04d}-{t.month:02d}-{t.day:02d}T"
             f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z")
+    _last_time = (second, text)
+    return text
+
+
+_last_time: tuple[int | None, str] = (None, "")  # records arrive in bursts within one second
 
 
 def parse_inference_time(text: str) -> datetime:

@@ -28,10 +28,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from core.formats.capture import capture_file_path, hour_folder
+from core.formats.capture import capture_file_path
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ class CaptureWriter:
         self._finished = 0  # sequence number of the last record written (or failed)
         self._waiters = 0  # threads in write(wait=True); they never wait for a linger
         self._linger_next = False
+        self._writer_idle = False  # the writer waits for work (and needs a notify)
         self._closing = False
-        self._files: dict[Path, int] = {}  # hour folder -> open fd
+        self._files: dict[tuple, int] = {}  # UTC (year, month, day, hour) -> open fd
         self._thread = threading.Thread(target=self._run, name=f"capture-{endpoint}", daemon=True)
         self._thread.start()
 
@@ -86,7 +87,8 @@ class CaptureWriter:
             self._queued += 1
             seq = self._queued
             self._pending.append((seq, line, when))
-            self._has_work.notify()
+            if self._writer_idle:  # notify() costs microseconds; skip it while the writer lingers
+                self._has_work.notify()
             if not wait:
                 return True
             self._waiters += 1
@@ -113,7 +115,9 @@ class CaptureWriter:
                 # Let a few more records arrive: one wake-up and one write(2) serve them all.
                 time.sleep(LINGER_SECONDS)
             with self._lock:
+                self._writer_idle = True
                 self._has_work.wait_for(lambda: self._pending or self._closing)
+                self._writer_idle = False
                 batch, self._pending = self._pending, []
                 upto = self._queued
                 closing = self._closing
@@ -132,7 +136,7 @@ class CaptureWriter:
 
     def _write_batch(self, batch: list[tuple[int, Line, datetime]]) -> set[int]:
         """Build and write a batch grouped by hour folder; returns the sequence numbers lost."""
-        groups: dict[Path, list[tuple[int, bytes, datetime]]] = {}
+        groups: dict[tuple, list[tuple[int, bytes, datetime]]] = {}
         lost: set[int] = set()
         for seq, line, when in batch:
             try:
@@ -141,42 +145,48 @@ class CaptureWriter:
                 log.exception("capture record could not be built")
                 lost.add(seq)
                 continue
-            folder = hour_folder(self.root, self.endpoint, self.variant, when)
-            groups.setdefault(folder, []).append((seq, data, when))
-        for folder, items in groups.items():
+            groups.setdefault(_hour_key(when), []).append((seq, data, when))
+        for hour, items in groups.items():
             try:
-                _write_all(self._fd_for(folder, items[0][2]), b"".join(i[1] for i in items))
+                _write_all(self._fd_for(hour, items[0][2]), b"".join(i[1] for i in items))
             except OSError as error:
-                log.error("capture write to %s failed, %d records lost: %s", folder,
+                log.error("capture write for hour %s failed, %d records lost: %s", hour,
                           len(items), error)
                 lost.update(i[0] for i in items)
-                self._forget(folder)
+                self._forget(hour)
         return lost
 
-    def _fd_for(self, folder: Path, first: datetime) -> int:
-        fd = self._files.get(folder)
+    def _fd_for(self, hour: tuple, first: datetime) -> int:
+        fd = self._files.get(hour)
         if fd is None:
             # A new hour: the hours before it will see no more records from this writer.
-            for old in [f for f in self._files if f < folder]:
+            for old in [h for h in self._files if h < hour]:
                 self._forget(old)
             path = capture_file_path(self.root, self.endpoint, self.variant, first,
                                      file_id=str(uuid.uuid4()))
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = self._files[folder] = os.open(path, _OPEN_FLAGS, 0o644)
+            fd = self._files[hour] = os.open(path, _OPEN_FLAGS, 0o644)
         return fd
 
-    def _forget(self, folder: Path) -> None:
-        fd = self._files.pop(folder, None)
+    def _forget(self, hour: tuple) -> None:
+        fd = self._files.pop(hour, None)
         if fd is not None:
             try:
                 os.fsync(fd)
             except OSError as error:
-                log.warning("fsync of capture file in %s failed: %s", folder, error)
+                log.warning("fsync of capture file for hour %s failed: %s", hour, error)
             os.close(fd)
 
     def _close_files(self) -> None:
-        for folder in list(self._files):
-            self._forget(folder)
+        for hour in list(self._files):
+            self._forget(hour)
+
+
+def _hour_key(when: datetime) -> tuple:
+    """The UTC hour of ``when`` as a sortable tuple (cheap: no Path per record)."""
+    if when.tzinfo is not None and when.utcoffset():
+        when = when.astimezone(UTC)
+    return (when.year, when.month, when.day, when.hour)
 
 
 def _write_all(fd: int, data: bytes) -> None:
