@@ -127,6 +127,7 @@ def _run_checks(report: Report, folder: Path) -> None:
     _trap_errors(errors)
     report.run("main window shown", lambda: _show_window(app, None, errors))
     workspace = engine.run_checks(report, folder)
+    report.run("SageMaker image URIs (offline)", engine.sagemaker_images)
     _render_tabs(report, app, workspace, folder / "screens", errors)
     collector.timer.stop()
 

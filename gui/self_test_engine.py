@@ -36,6 +36,16 @@ def run_checks(report: Any, folder: Path) -> Path | None:
     return workspace
 
 
+def sagemaker_images() -> tuple[None, str]:
+    """The AWS backend's image URIs come from JSON tables shipped in the sagemaker package:
+    offline, and in a frozen build only if the packaging collected them."""
+    from core.backends.aws.images import MODEL_MONITOR, XGBOOST, XGBOOST_VERSION, image_uri
+
+    monitor = image_uri(MODEL_MONITOR, "eu-west-1")
+    xgboost = image_uri(XGBOOST, "eu-west-1", XGBOOST_VERSION)
+    return None, f"{monitor.split('/', 1)[1]}, {xgboost.split('/', 1)[1]} (eu-west-1)"
+
+
 def create_demo(folder: Path) -> tuple[Path, str]:
     from core.demo import create_demo_workspace
     from core.progress import never_cancelled, no_progress

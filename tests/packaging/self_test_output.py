@@ -19,6 +19,7 @@ CHECKS: dict[str, tuple[str, ...]] = {
     "execution in a worker process": ("core.demo", "core.baseline", "core.datasets",
                                       "core.monitoring.execution", "core.monitoring.worker"),
     "local endpoint": ("core.demo", "core.serving.lifecycle", "core.traffic"),
+    "SageMaker image URIs (offline)": ("core.backends.aws.images",),
     "main window with the demo workspace": ("core.demo",),
     "tab 'Deployment' renders": (),
     "tab 'Live traffic' renders": (),
