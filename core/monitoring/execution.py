@@ -8,6 +8,7 @@ scheduled hour atomically, run the post-analytics script, and return the metric 
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
     try:
         with tempfile.TemporaryDirectory(prefix="monitoring-") as work:
             staging = atomic.staging_dir(final)
-            result = _analyze(request, staging, Path(work), final, progress, cancel)
+            result = _analyze(request, staging, Path(work), progress, cancel)
             atomic.publish_dir(staging, final)
             staging = None
     except Cancelled:
@@ -120,8 +121,8 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
                               "seconds": time.perf_counter() - started})
 
 
-def _analyze(request: MonitoringRequest, staging: Path, work: Path, final: Path,
-             progress: ProgressFn, cancel: CancelToken | None) -> dict:
+def _analyze(request: MonitoringRequest, staging: Path, work: Path, progress: ProgressFn,
+             cancel: CancelToken | None) -> dict:
     baseline = read_statistics(request.statistics_path)
     constraints = read_constraints(request.constraints_path)
     start, end = window_of(request)
@@ -184,8 +185,6 @@ def _container_env(request: MonitoringRequest, output: Path, start, end) -> dict
 
 
 def _discard(staging: Path) -> None:
-    import shutil
-
     shutil.rmtree(staging, ignore_errors=True)
 
 
