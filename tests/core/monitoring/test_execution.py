@@ -268,6 +268,17 @@ def test_dataset_input_monitors_like_batch_transform(tmp_path, baseline):
     assert result.metrics[0].namespace == "aws/sagemaker/ModelMonitoring/data-metrics"
 
 
+def test_json_lines_dataset_matches_columns_by_name(tmp_path, baseline):
+    data = tmp_path / "batch.jsonl"
+    data.write_text("".join(json.dumps({"label": int(a), "x": float(b), "color": c}) + "\n"
+                            for a, b, c in _base_rows(n=300)))
+    result = run_monitoring(MonitoringRequest(
+        baseline[0], baseline[1], tmp_path / "reports", None, "nightly", SCHEDULED,
+        dataset=DatasetSpec(str(data))))
+    assert result.failure_reason is None and result.item_count == 300
+    assert set(result.drift) == {"label", "x", "color"}
+
+
 def test_cancel_propagates_and_publishes_nothing(tmp_path, baseline):
     write_capture(tmp_path / "capture", [(f"{x},{c}", a) for a, x, c in _base_rows(n=50)])
     token = CancelToken()
