@@ -115,6 +115,8 @@ def _run_checks(report: Report, folder: Path) -> None:
 
     app = report.run("Qt starts offscreen", lambda: _start_qt(folder / "settings"))
     if app is None:
+        engine.run_checks(report, folder)  # the engine needs no Qt: still worth knowing
+        report.run("SageMaker image URIs (offline)", engine.sagemaker_images)
         return
     # As in the app: Python's cyclic GC only on the GUI thread, so it never frees Qt objects
     # on a worker thread.

@@ -77,6 +77,7 @@ def stage(app_dir: Path, tree: Path, package_version: str) -> Path:
         shutil.rmtree(tree)
     # Hard links: staging 400+ MB costs nothing and dpkg-deb still stores plain files.
     shutil.copytree(app_dir, tree / INSTALL_DIR, symlinks=True, copy_function=_link_or_copy)
+    _strip_python_library(tree / INSTALL_DIR / "_internal")
     launcher = tree / LAUNCHER
     launcher.parent.mkdir(parents=True)
     # Relative, so the launcher also works from a tree unpacked anywhere with `dpkg -x`;
@@ -125,6 +126,22 @@ def _link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:  # another file system
         shutil.copy2(src, dst)
+
+
+def _strip_python_library(internal: Path) -> None:
+    """Drop the symbol tables of libpython (a Python built from source keeps 17 MB of them).
+
+    Only libpython: the wheels' libraries were rewritten by auditwheel, and stripping those is
+    known to break some of them.
+    """
+    for library in internal.glob("libpython3*.so*"):
+        if library.is_symlink():
+            continue
+        stripped = library.with_name(library.name + ".stripped")
+        # To a new file: the staged one is a hard link into PyInstaller's output.
+        subprocess.run(["strip", "--strip-unneeded", "-o", str(stripped), str(library)],
+                       check=True)
+        stripped.replace(library)
 
 
 def _install(src: Path, dst: Path) -> None:
