@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -18,3 +19,20 @@ def test_self_test_from_source_runs_every_check(tmp_path):
                             env=env, capture_output=True, text=True, timeout=240)
     assert_self_test_output(result.returncode, result.stdout, result.stderr)
     assert not any(tmp_path.iterdir()), f"self-test wrote into HOME: {list(tmp_path.iterdir())}"
+
+
+def test_a_check_that_raises_is_a_loud_fail():
+    from gui.self_test import Report
+
+    out = io.StringIO()
+    report = Report(out)
+    assert report.run("fine", lambda: ("value", "all good")) == "value"
+    assert report.run("broken", lambda: 1 / 0) is None
+    report.fail("dependent", "needs the broken one")
+    printed = out.getvalue()
+    assert "OK   fine: all good" in printed
+    assert "FAIL broken: ZeroDivisionError: division by zero" in printed
+    assert "Traceback" in printed
+    assert "FAIL dependent: needs the broken one" in printed
+    assert not report.passed
+    assert [r.ok for r in report.results] == [True, False, False]
