@@ -72,6 +72,13 @@ def test_files_go_under_opt_with_launcher_entry_and_icon(deb):
     assert all(" root/root " in line for line in listing.splitlines())
 
 
+def test_every_link_in_the_package_resolves(root):
+    links = [p for p in root.rglob("*") if p.is_symlink()]
+    assert links, "expected at least the launcher link"
+    dangling = [str(p.relative_to(root)) for p in links if not p.exists()]
+    assert not dangling, f"links to files left out of the package: {dangling}"
+
+
 def test_desktop_entry_starts_the_launcher_with_the_icon(root):
     entry = configparser.ConfigParser(interpolation=None)
     entry.read(root / "usr/share/applications" / f"{PACKAGE}.desktop")
