@@ -82,6 +82,11 @@ def _self_test(launcher: Path, tmp: Path) -> dict[str, float]:
 
 def _startup(launcher: Path, tmp: Path) -> dict[str, float]:
     """Median seconds from spawn to a viewable main window, frozen and from source."""
+    missing = [tool for tool in ("Xvfb", "xwininfo") if shutil.which(tool) is None]
+    if missing:
+        print(f"Start-up under Xvfb not measured: {', '.join(missing)} missing "
+              f"(Debian packages xvfb, x11-utils).", file=sys.stderr)
+        return {"startup_frozen_s": None, "startup_source_s": None}
     xvfb, display = _start_xvfb()
     try:
         frozen = [_time_to_window([str(launcher)], display, tmp) for _ in range(STARTUP_RUNS)]
@@ -154,13 +159,16 @@ def _clean_env(home: Path) -> dict[str, str]:
 
 
 def _table(r: dict) -> str:
+    def seconds(value: float | None) -> str:
+        return "not measured (needs Xvfb and xwininfo)" if value is None else f"{value} s"
+
     rows = [
         (f"PyInstaller, {r['build_folder']} build folder", f"{r['freeze_s']} s"),
         ("staging + `dpkg-deb -Zgzip -z6`", f"{r['package_s']} s"),
         (".deb size (gzip -6)", f"{r['deb_mb']} MB"),
         ("installed size", f"{r['unpacked_mb']} MB in {r['files']} files"),
-        ("start-up to a shown window, frozen (median of 5, Xvfb)", f"{r['startup_frozen_s']} s"),
-        ("start-up to a shown window, from source (same run)", f"{r['startup_source_s']} s"),
+        ("start-up to a shown window, frozen (median of 5, Xvfb)", seconds(r["startup_frozen_s"])),
+        ("start-up to a shown window, from source (same run)", seconds(r["startup_source_s"])),
         ("process start to shown window, frozen, offscreen (self-test)",
          f"{r['shown_offscreen_frozen_s']} s"),
         ("`--self-test` of the installed app, wall time", f"{r['self_test_s']} s"),
