@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from core.errors import AppError, Cancelled, InputError
+from core.monitoring.child_process import follow_parent
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,7 @@ def _postprocess_child(script, env, result_path, log_path, beat):
 def _child_setup(log_path: str, name: str) -> logging.Logger:
     if hasattr(os, "setsid"):
         os.setsid()  # own process group, so a kill also reaches what the script started
+    follow_parent()  # a killed scheduler (and its worker) must not leave the script running
     log_file = open(log_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (lives on)
     os.dup2(log_file.fileno(), 1)
     os.dup2(log_file.fileno(), 2)

@@ -7,7 +7,6 @@ spawned for the next execution.
 from __future__ import annotations
 
 import atexit
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -19,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.monitoring.child_process import follow_parent
+
 log = logging.getLogger(__name__)
 
 RESULT, ERROR, TIMEOUT, STOPPED, CRASHED = "result", "error", "timeout", "stopped", "crashed"
 READY = "ready"
 STARTUP_TIMEOUT_S = 120.0  # spawning and importing the engine, not counted as runtime
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -61,18 +61,10 @@ def _serve(conn) -> None:
 
 def _detach_from_terminal_and_follow_parent() -> None:
     """Own process group (so a kill also reaches the scripts an execution starts, and Ctrl+C
-    goes to the scheduler alone), and on Linux die with the scheduler if it is killed."""
+    goes to the scheduler alone), and die with the scheduler if it is killed."""
     if hasattr(os, "setpgrp"):
         os.setpgrp()
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            log.debug("cannot ask to die with the parent; an orphan would finish its run")
-        parent = multiprocessing.parent_process()
-        if parent is not None and os.getppid() != parent.pid:  # it died before the request
-            os._exit(1)
+    follow_parent()
 
 
 class ExecutionWorker:
