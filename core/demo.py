@@ -19,7 +19,7 @@ import numpy as np
 import xgboost
 
 from core import atomic
-from core.demo_capture import write_capture_history
+from core.demo_capture import history_start, write_capture_history
 from core.demo_data import COLUMNS, FEATURE_COLUMNS, churn_table, format_rows
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
 from core.serving.config import CaptureConfig
@@ -81,7 +81,7 @@ def create_demo_workspace(folder: str | Path, *, now: datetime | None = None,
         progress(Progress(4, steps, "Suggesting the baseline"))
         _suggest_baseline(workspace, root / TRAINING_CSV, cancel)
         progress(Progress(5, steps, "Scheduling hourly monitoring"))
-        _create_schedule(workspace)
+        _create_schedule(workspace, history_start(now))
         progress(Progress(steps, steps, "Demo workspace ready"))
     return root
 
@@ -155,8 +155,12 @@ def _suggest_baseline(workspace: Workspace, training: Path, cancel: CancelToken)
         result.item_count, result.feature_count))
 
 
-def _create_schedule(workspace: Workspace) -> None:
-    """An hourly data-quality schedule of the demo endpoint against the demo baseline."""
+def _create_schedule(workspace: Workspace, created_at: datetime) -> None:
+    """An hourly data-quality schedule of the demo endpoint against the demo baseline.
+
+    It is dated from the start of the captured history, so the first scheduler to see it
+    catches up one execution per captured hour and the app opens on a populated history.
+    """
     try:
         from core.workspace_schedules import ScheduleRecord
     except ImportError:
@@ -166,4 +170,4 @@ def _create_schedule(workspace: Workspace) -> None:
         return
     workspace.create_schedule(ScheduleRecord(
         name=SCHEDULE, endpoint=ENDPOINT, expression=HOURLY, statistics_path="",
-        constraints_path="", baseline=BASELINE))
+        constraints_path="", baseline=BASELINE, created_at=created_at))

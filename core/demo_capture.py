@@ -28,6 +28,11 @@ NORMAL_HOURS = 3
 VARIANT = "AllTraffic"
 
 
+def history_start(now: datetime) -> datetime:
+    """Start of the first hour :func:`write_capture_history` writes for the same ``now``."""
+    return now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=NORMAL_HOURS + 1)
+
+
 def write_capture_history(root, endpoint: str, model: Model, *, normal: np.ndarray,
                           drifted: list[str], now: datetime) -> list:
     """Write ``NORMAL_HOURS`` hours of ``normal`` rows, then one hour of ``drifted`` lines.
@@ -36,7 +41,7 @@ def write_capture_history(root, endpoint: str, model: Model, *, normal: np.ndarr
     Returns the files written.
     """
     rng = random.Random(now.replace(minute=0, second=0, microsecond=0).isoformat())
-    last_hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    last_hour = history_start(now) + timedelta(hours=NORMAL_HOURS)
     per_hour = np.array_split(np.arange(len(normal)), NORMAL_HOURS)
     normal_lines = format_rows(normal, FEATURE_COLUMNS)
     hours = [[normal_lines[i] for i in chunk] for chunk in per_hour] + [drifted]
