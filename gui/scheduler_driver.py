@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from core.errors import AppError
 from gui.jobs import Job, JobRunner
@@ -23,9 +23,11 @@ class SchedulerDriver(QObject):
     alert_changed = Signal(object)
     state_changed = Signal(str)
 
-    # Emitted from the scheduler's thread; queued to this object's (the GUI) thread.
-    _finished = Signal(object)
-    _alerted = Signal(object)
+    # Emitted from the scheduler's thread with the stop event of the run that reported, and
+    # queued to this object's (the GUI) thread: a report still queued when that run was
+    # stopped (the window closing) is dropped instead of reaching torn-down tabs.
+    _finished = Signal(object, object)
+    _alerted = Signal(object, object)
 
     def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -33,8 +35,8 @@ class SchedulerDriver(QObject):
         self._job: Job | None = None
         self._stop_event: threading.Event | None = None
         self.state = "Not running"
-        self._finished.connect(self.execution_finished, Qt.ConnectionType.QueuedConnection)
-        self._alerted.connect(self.alert_changed, Qt.ConnectionType.QueuedConnection)
+        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._alerted.connect(self._on_alerted, Qt.ConnectionType.QueuedConnection)
 
     @property
     def running(self) -> bool:
@@ -48,8 +50,11 @@ class SchedulerDriver(QObject):
         self.stop()
         stop_event = threading.Event()
         self._stop_event = stop_event
+        finished, alerted = self._finished.emit, self._alerted.emit
         self._job = self._runner.submit(
-            _drive, workspace, stop_event, self._finished.emit, self._alerted.emit,
+            _drive, workspace, stop_event,
+            lambda execution, e=stop_event: finished(e, execution),
+            lambda event, e=stop_event: alerted(e, event),
             on_done=lambda _r, e=stop_event: self._on_ended(e, "Scheduler stopped"),
             on_error=lambda error, e=stop_event: self._on_failed(e, error),
             on_cancelled=lambda e=stop_event: self._on_ended(e, "Scheduler stopped"),
@@ -63,6 +68,16 @@ class SchedulerDriver(QObject):
         if self._job is not None:
             self._job.cancel()
         self._job = self._stop_event = None
+
+    @Slot(object, object)
+    def _on_finished(self, run: threading.Event, execution) -> None:
+        if run is self._stop_event:
+            self.execution_finished.emit(execution)
+
+    @Slot(object, object)
+    def _on_alerted(self, run: threading.Event, event) -> None:
+        if run is self._stop_event:
+            self.alert_changed.emit(event)
 
     def _on_ended(self, event: threading.Event, state: str) -> None:
         if event is self._stop_event or self._stop_event is None:
