@@ -43,14 +43,7 @@ def capture_payload(body: bytes | str, content_type: str, mode: str, *,
     kind = media_type(content_type)
     encoding = ("CSV" if kind in _media_types(tuple(csv_content_types))
                 else "JSON" if kind in _media_types(tuple(json_content_types)) else "BASE64")
-    if encoding != "BASE64":
-        try:
-            data = body if isinstance(body, str) else bytes(body).decode("utf-8")
-        except UnicodeDecodeError:
-            encoding = "BASE64"
-    if encoding == "BASE64":
-        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-        data = base64.b64encode(raw).decode("ascii")
+    data, encoding = _payload_data(body, encoding)
     return {"observedContentType": content_type, "mode": mode, "data": data, "encoding": encoding}
 
 
@@ -131,15 +124,19 @@ def capture_line(input_body: bytes | str | None, input_content_type: str,
 def _payload_json(body: bytes | str, content_type: str, mode: str, lists: tuple) -> str:
     """The JSON text of :func:`capture_payload`'s object."""
     head, encoding = _payload_head(content_type, mode, *lists)
+    data, encoding = _payload_data(body, encoding)
+    return f'{head}{_string(data)},"encoding":"{encoding}"}}'
+
+
+def _payload_data(body: bytes | str, encoding: str) -> tuple[str, str]:
+    """The payload text under ``encoding``; base64 instead when the body is not UTF-8 text."""
     if encoding != "BASE64":
         try:
-            data = body if isinstance(body, str) else bytes(body).decode("utf-8")
+            return (body if isinstance(body, str) else bytes(body).decode("utf-8")), encoding
         except UnicodeDecodeError:
-            encoding = "BASE64"
-    if encoding == "BASE64":
-        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-        data = base64.b64encode(raw).decode("ascii")
-    return f'{head}{_string(data)},"encoding":"{encoding}"}}'
+            pass
+    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    return base64.b64encode(raw).decode("ascii"), "BASE64"
 
 
 @functools.lru_cache(maxsize=256)
