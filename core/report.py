@@ -7,8 +7,6 @@ without its crash on features missing from the latest statistics.
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import FormatError, InputError
+from core.formats.display_json import read_for_display
 
 NAN = float("nan")
 TOP_CATEGORIES = 10
@@ -252,7 +251,7 @@ def load_results(*paths: str | Path, baseline_statistics: str | Path | None = No
     for path in files:
         recognised |= _classify(result, path)
     if baseline_statistics:
-        doc = _read_json(Path(baseline_statistics))
+        doc = read_for_display(baseline_statistics)
         if not (isinstance(doc, dict) and "features" in doc):
             raise FormatError("This is not a statistics document.", path=str(baseline_statistics))
         result.baseline_statistics = doc
@@ -264,7 +263,7 @@ def load_results(*paths: str | Path, baseline_statistics: str | Path | None = No
 
 
 def _classify(result: ResultSet, path: Path) -> bool:
-    doc = _read_json(path)
+    doc = read_for_display(path)
     if not isinstance(doc, dict):
         return False
     name = path.name.lower()
@@ -283,69 +282,6 @@ def _classify(result: ResultSet, path: Path) -> bool:
     else:
         return False
     return True
-
-
-def read_for_display(path: str | Path) -> Any:
-    """A JSON document without its KLL sketch data (see :func:`without_sketch_data`)."""
-    return _read_json(Path(path))
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(f"Cannot read JSON: {exc}", path=str(path)) from exc
-    try:
-        return json.loads(without_sketch_data(text))
-    except json.JSONDecodeError:
-        pass  # an unusual layout the fast path misread: parse the text as it is
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"Cannot read JSON: {exc}", path=str(path)) from exc
-
-
-def without_sketch_data(text: str) -> str:
-    """The JSON text with every KLL ``sketch.data`` array emptied.
-
-    The sketches are most of a statistics file (about 9 MB for 500 features) and nothing here
-    draws them: the buckets are what is shown. Cutting them before parsing makes opening a
-    wide result several times faster. Only brackets are scanned inside the arrays (they hold
-    numbers), so this is a few ``str.find`` calls per feature.
-    """
-    out, pos = [], 0
-    while True:
-        start = text.find('"sketch"', pos)
-        if start < 0:
-            break
-        key = text.find('"data"', start)
-        if key < 0 or '"name"' in text[start:key]:  # no data in this sketch: leave it
-            pos = start + 8
-            continue
-        first = text.find("[", key)
-        end = _array_end(text, first)
-        if first < 0 or end < 0:
-            break
-        out.append(text[pos:first])
-        out.append("[]")
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def _array_end(text: str, first: int) -> int:
-    """Index just past the array opening at ``first`` (-1 when unbalanced)."""
-    depth, at = 0, first
-    while True:
-        opening, closing = text.find("[", at), text.find("]", at)
-        if closing < 0:
-            return -1
-        if 0 <= opening < closing:
-            depth, at = depth + 1, opening + 1
-        else:
-            depth, at = depth - 1, closing + 1
-            if depth == 0:
-                return at
 
 
 def _drift_map(doc: dict) -> dict[str, dict]:
@@ -378,62 +314,6 @@ def _num(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return NAN
-
-
-@dataclass(frozen=True)
-class CaptureRow:
-    """One record of a capture file, for the capture browser."""
-
-    line: int
-    inference_time: str
-    event_id: str
-    inference_id: str
-    input_preview: str
-    output_preview: str
-    record: dict
-
-
-def capture_file_rows(path: str | Path, limit: int = 5000, *, progress=None,
-                      cancel=None) -> list[CaptureRow]:
-    """The first ``limit`` records of one capture JSON Lines file (bad lines are skipped)."""
-    rows: list[CaptureRow] = []
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, text in enumerate(handle, start=1):
-            if len(rows) >= limit:
-                break
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError:
-                continue
-            if not isinstance(record, dict):
-                continue
-            data = record.get("captureData") or {}
-            meta = record.get("eventMetadata") or {}
-            rows.append(CaptureRow(number, str(meta.get("inferenceTime", "")),
-                                   str(meta.get("eventId", "")), str(meta.get("inferenceId", "")),
-                                   _preview(data.get("endpointInput")),
-                                   _preview(data.get("endpointOutput")), record))
-    return rows
-
-
-def pretty_record(record: dict) -> str:
-    """The record as indented JSON, with base64 payloads decoded below it when they are text."""
-    text = json.dumps(record, indent=2, ensure_ascii=False)
-    for key, payload in (record.get("captureData") or {}).items():
-        if isinstance(payload, dict) and payload.get("encoding") == "BASE64":
-            try:
-                decoded = base64.b64decode(payload.get("data", "")).decode("utf-8")
-            except (ValueError, UnicodeDecodeError):
-                continue
-            text += f"\n\n{key} decoded:\n{decoded}"
-    return text
-
-
-def _preview(payload: Any, chars: int = 60) -> str:
-    if not isinstance(payload, dict):
-        return ""
-    data = str(payload.get("data", ""))
-    return data if len(data) <= chars else data[:chars] + "…"
 
 
 @dataclass(frozen=True)

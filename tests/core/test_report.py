@@ -108,7 +108,7 @@ def test_missing_or_foreign_inputs_raise_input_errors(tmp_path):
 
 
 def test_sketch_data_is_dropped_before_parsing_and_nothing_else(samples):
-    from core.report import without_sketch_data
+    from core.formats.display_json import without_sketch_data
 
     path = samples / "data-quality" / "churn-baseline-statistics.2021.first29features.json"
     text = path.read_text()

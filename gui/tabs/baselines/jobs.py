@@ -24,7 +24,7 @@ def read_baseline(record, *, progress=None, cancel=None) -> tuple[dict, dict]:
     """Statistics for display (without the sketches: fast on wide baselines), and the
     constraints exactly as the constraints reader gives them, since they are edited."""
     from core.formats.constraints import read_constraints
-    from core.report import read_for_display
+    from core.formats.display_json import read_for_display
 
     return read_for_display(record.statistics_path), read_constraints(record.constraints_path)
 
