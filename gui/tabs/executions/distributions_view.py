@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHeaderView, QLabel, QLineEdit, QScrollArea, QSplitter,
-                               QTableView,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHeaderView, QLabel, QScrollArea, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.report import FeatureRow, ResultSet, build_feature_rows, feature_map, summary_stats
 from gui.tabs.executions.drift_text import drift_explanation
-from gui.widgets.record_table import ALIGN_RIGHT, Column, RecordFilterProxy, RecordTableModel
+from gui.widgets.feature_table import feature_table
+from gui.widgets.record_table import ALIGN_RIGHT, Column
 
 WHY_MIN_WIDTH_PX = 220
 STAT_KEYS = ("num_present", "num_missing", "mean", "sum", "std_dev", "min", "max",
@@ -49,21 +49,9 @@ class DistributionsView(QWidget):
         self._connect_signals()
 
     def _build_ui(self) -> None:
-        self.model = RecordTableModel(COLUMNS, self)
-        self.proxy = RecordFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterKeyColumn(0)
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter features…")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        parts = feature_table(COLUMNS, self, sort_column=2, order=Qt.SortOrder.DescendingOrder)
+        self.model, self.proxy = parts.model, parts.proxy
+        self.filter_edit, self.table = parts.filter_edit, parts.table
         header = self.table.horizontalHeader()
         header.setDefaultSectionSize(78)
         header.resizeSection(0, 170)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QSizePolicy, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from core.report import ViolationRow
-from gui.widgets.record_table import (ALIGN_RIGHT, Column, RecordFilterProxy,
-                                      RecordTableModel)
+from gui.widgets.feature_table import feature_table
+from gui.widgets.record_table import ALIGN_RIGHT, Column
 
 VIOLATION_COLOUR = "orange"
 ROW_TINT = "#fff7dc"
@@ -62,26 +62,14 @@ class ViolationsView(QWidget):
         self._connect_signals()
 
     def _build_ui(self) -> None:
-        self.model = RecordTableModel(COLUMNS, self)
-        self.proxy = RecordFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterKeyColumn(0)
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter features…")
-        self.filter_edit.setClearButtonEnabled(True)
+        parts = feature_table(COLUMNS, self, sort_column=0, order=Qt.SortOrder.AscendingOrder)
+        self.model, self.proxy = parts.model, parts.proxy
+        self.filter_edit, self.table = parts.filter_edit, parts.table
         self.only_violations = QCheckBox("Only features with violations")
         self.summary = QLabel()
         # The count may be clipped on a narrow window rather than force the window wider.
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.resizeSection(0, 260)
