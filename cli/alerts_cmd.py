@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli.schedule_cmd import DEFAULT_WORKSPACE, print_table
+from cli.common import print_table, workspace_action
 from core.errors import ValidationError
 from core.monitoring.alerts import evaluate_alerts, parse_rule_condition
 from core.workspace import Workspace
@@ -15,7 +15,7 @@ def register(subparsers) -> None:
         description="Alert rules like CloudWatch alarms: OK, ALARM or INSUFFICIENT_DATA, "
                     "evaluated after each execution.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    create = _action(actions, "create", "add a rule", _create)
+    create = workspace_action(actions, "create", "add a rule", _create)
     create.add_argument("name", help="rule name")
     create.add_argument("--condition", required=True,
                         help="METRIC OP NUMBER, e.g. 'feature_baseline_drift_{f} > 0.1' "
@@ -26,20 +26,12 @@ def register(subparsers) -> None:
                         help="latest executions considered (default 1)")
     create.add_argument("--schedule", default="", help="only this schedule's metrics")
     create.add_argument("--endpoint", default="", help="only this endpoint's metrics")
-    _action(actions, "list", "list rules and their states", _list)
-    history = _action(actions, "history", "state changes, newest first", _history)
+    workspace_action(actions, "list", "list rules and their states", _list)
+    history = workspace_action(actions, "history", "state changes, newest first", _history)
     history.add_argument("--rule", help="only this rule")
     history.add_argument("--limit", type=int, default=50)
-    delete = _action(actions, "delete", "delete a rule", _delete)
+    delete = workspace_action(actions, "delete", "delete a rule", _delete)
     delete.add_argument("name", help="rule name")
-
-
-def _action(actions, name: str, help_text: str, handler):
-    parser = actions.add_parser(name, help=help_text)
-    parser.add_argument("--workspace", default=DEFAULT_WORKSPACE,
-                        help=f"workspace folder (default: {DEFAULT_WORKSPACE})")
-    parser.set_defaults(handler=handler)
-    return parser
 
 
 def _create(args) -> int:

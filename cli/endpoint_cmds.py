@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from cli.common import add_workspace_argument
 from core.progress import Progress
 from core.serving.config import CaptureConfig
 from core.serving.lifecycle import deploy_local, refresh_endpoints, undeploy
 from core.workspace import Workspace
 
-DEFAULT_WORKSPACE = "demo-workspace"
 
 
 def register(subparsers) -> None:
@@ -17,7 +17,7 @@ def register(subparsers) -> None:
         "deploy", help="start a local endpoint with data capture",
         description="Start a local endpoint process serving MODEL; it keeps running after "
                     "this command returns (stop it with 'undeploy').")
-    _workspace_arg(deploy)
+    add_workspace_argument(deploy)
     deploy.add_argument("--name", required=True, help="endpoint name")
     deploy.add_argument("--model", required=True, help="model.tar.gz or an XGBoost model file")
     deploy.add_argument("--port", type=int, help="port (default: a free one)")
@@ -33,18 +33,13 @@ def register(subparsers) -> None:
     deploy.set_defaults(handler=run_deploy)
 
     stop = subparsers.add_parser("undeploy", help="stop a local endpoint (capture is flushed)")
-    _workspace_arg(stop)
+    add_workspace_argument(stop)
     stop.add_argument("name", help="endpoint name")
     stop.set_defaults(handler=run_undeploy)
 
     listing = subparsers.add_parser("endpoints", help="list endpoints and their status")
-    _workspace_arg(listing)
+    add_workspace_argument(listing)
     listing.set_defaults(handler=run_endpoints)
-
-
-def _workspace_arg(parser) -> None:
-    parser.add_argument("--workspace", default=DEFAULT_WORKSPACE,
-                        help=f"workspace folder (default: {DEFAULT_WORKSPACE})")
 
 
 def run_deploy(args) -> int:

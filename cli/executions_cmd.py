@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cli.schedule_cmd import DEFAULT_WORKSPACE, print_table
+from cli.common import print_table, workspace_action
 from core.errors import ValidationError
 from core.workspace import Workspace
 
@@ -13,24 +13,16 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("executions", help="list monitoring executions",
                                    description="Monitoring executions, newest first.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = _action(actions, "list", "list executions", _list)
+    listing = workspace_action(actions, "list", "list executions", _list)
     listing.add_argument("--schedule", help="only this schedule's executions")
     listing.add_argument("--status", help="only executions with this status")
     listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     listing.add_argument("--json", action="store_true",
                          help="print SageMaker's ListMonitoringExecutions response shape")
-    describe = _action(actions, "describe", "show one execution", _describe)
+    describe = workspace_action(actions, "describe", "show one execution", _describe)
     describe.add_argument("id", type=int, help="execution id")
-    stop = _action(actions, "stop", "stop a pending or running execution", _stop)
+    stop = workspace_action(actions, "stop", "stop a pending or running execution", _stop)
     stop.add_argument("id", type=int, help="execution id")
-
-
-def _action(actions, name: str, help_text: str, handler):
-    parser = actions.add_parser(name, help=help_text)
-    parser.add_argument("--workspace", default=DEFAULT_WORKSPACE,
-                        help=f"workspace folder (default: {DEFAULT_WORKSPACE})")
-    parser.set_defaults(handler=handler)
-    return parser
 
 
 def _list(args) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cli.common import print_table, workspace_action
 from core.monitoring.cron import (
     DEFAULT_WINDOW_END,
     DEFAULT_WINDOW_START,
@@ -14,7 +15,6 @@ from core.errors import ValidationError
 from core.workspace import Workspace
 from core.workspace_schedules import SCHEDULED, STOPPED, ScheduleRecord
 
-DEFAULT_WORKSPACE = "demo-workspace"
 
 
 def register(subparsers) -> None:
@@ -67,13 +67,10 @@ def register(subparsers) -> None:
 
 
 def _action(actions, name: str, help_text: str, handler, *, named: bool = True):
-    parser = actions.add_parser(name, help=help_text, description=help_text[0].upper() +
-                                help_text[1:] + ".")
+    parser = workspace_action(actions, name, help_text, handler,
+                              description=help_text[0].upper() + help_text[1:] + ".")
     if named:
         parser.add_argument("name", help="schedule name")
-    parser.add_argument("--workspace", default=DEFAULT_WORKSPACE,
-                        help=f"workspace folder (default: {DEFAULT_WORKSPACE})")
-    parser.set_defaults(handler=handler)
     return parser
 
 
@@ -189,10 +186,3 @@ def _run_now(args) -> int:
     if done.report_dir:
         print(f"Report: {done.report_dir}")
     return 0 if done.status in ("Completed", "CompletedWithViolations") else 1
-
-
-def print_table(rows: list[tuple]) -> None:
-    """Print rows as left-aligned columns (the first row is the header)."""
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())

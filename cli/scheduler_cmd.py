@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 
-from cli.schedule_cmd import DEFAULT_WORKSPACE
+from cli.common import add_workspace_argument
 from core.monitoring.scheduler import DEFAULT_MAX_CATCH_UP, DEFAULT_POLL_S, Scheduler
 from core.workspace import Workspace
 
@@ -17,8 +17,7 @@ def register(subparsers) -> None:
         description="Run the workspace's schedules until Ctrl+C or SIGTERM. Only one scheduler "
                     "may drive a workspace; executions a stopped scheduler left running are "
                     "marked Failed and missed runs are caught up.")
-    parser.add_argument("--workspace", default=DEFAULT_WORKSPACE,
-                        help=f"workspace folder (default: {DEFAULT_WORKSPACE})")
+    add_workspace_argument(parser)
     parser.add_argument("--poll", type=float, default=DEFAULT_POLL_S,
                         help="seconds between checks for new requests "
                              f"(default {DEFAULT_POLL_S:g})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cli.common import add_workspace_argument
 from core.errors import ValidationError
 from core.traffic import TrafficPlan, TrafficRunner, TrafficStats
 from core.workspace import Workspace
@@ -16,7 +17,7 @@ def register(subparsers) -> None:
     parser.add_argument("--url", help="endpoint URL, e.g. http://127.0.0.1:8080")
     parser.add_argument("--endpoint", help="endpoint name (its URL comes from the workspace; "
                                            "with --url, the SageMaker Runtime route is used)")
-    parser.add_argument("--workspace", default="demo-workspace", help="workspace folder")
+    add_workspace_argument(parser)
     parser.add_argument("--rate", type=float, default=0.0,
                         help="rows per second (default: as fast as it answers)")
     parser.add_argument("--concurrency", type=int, default=1, help="parallel clients")
