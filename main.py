@@ -25,8 +25,12 @@ def main(argv: list[str] | None = None) -> int:
         from cli import run_cli
 
         return run_cli(argv)
-    from gui.app import run_gui
+    from gui.app import gui_args_or_none, run_gui
 
+    if gui_args_or_none(argv) is None:  # a typo must not open a window and never return
+        from cli import unknown_command
+
+        return unknown_command(argv)
     return run_gui(argv)
 
 

@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.demo import MODEL_TAR, TRAFFIC_CSV, create_demo_workspace  # noqa: E402
+from core.demo.workspace import MODEL_TAR, TRAFFIC_CSV, create_demo_workspace  # noqa: E402
 from core.serving.lifecycle import CaptureConfig, deploy_local, undeploy  # noqa: E402
-from core.workspace import Workspace  # noqa: E402
+from core.workspace.store import Workspace  # noqa: E402
 
 CONFIGS = {"capture off": (False, False), "capture 100%": (True, False),
            "capture 100%, sync": (True, True)}  # label -> (capture on, sync_capture)

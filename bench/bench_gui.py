@@ -105,8 +105,8 @@ def make_wide_report(folder: Path) -> tuple[Path, Path]:
     """A real 500-feature baseline and a drifted execution of it, made by the engine."""
     import numpy as np
 
-    from core.baseline import suggest_baseline
-    from core.datasets import DatasetSpec
+    from core.baseline.run import suggest_baseline
+    from core.datasets.reader import DatasetSpec
     from core.monitoring.execution import MonitoringRequest, run_monitoring
     from datetime import UTC, datetime
 
@@ -158,7 +158,7 @@ def main() -> int:
     if args.child_startup:
         print(json.dumps(child_startup(args.child_startup)))
         return 0
-    from core.demo import create_demo_workspace
+    from core.demo.workspace import create_demo_workspace
 
     with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp:
         demo = create_demo_workspace(Path(tmp) / "demo")

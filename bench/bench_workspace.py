@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.monitoring.metrics import ENDPOINT_NAMESPACE, MetricPoint  # noqa: E402
-from core.workspace import EndpointRecord, Workspace  # noqa: E402
-from core.workspace_schedules import ScheduleRecord  # noqa: E402
+from core.workspace.store import EndpointRecord, Workspace  # noqa: E402
+from core.workspace.schedules import ScheduleRecord  # noqa: E402
 
 UPDATES = 2000
 WRITERS = 4

@@ -35,6 +35,19 @@ def is_subcommand(word: str) -> bool:
     return word in COMMANDS
 
 
+def unknown_command(argv: list[str]) -> int:
+    """Exit status 2 and one sentence for a call that is neither a subcommand nor GUI options."""
+    known = ", ".join(sorted(dict.fromkeys(COMMANDS)))
+    if argv[-1] == "--workspace":
+        print("main.py: --workspace needs a folder (--workspace DIR).", file=sys.stderr)
+        return 2
+    word = next((a for a in argv if not a.startswith(("--workspace", "--demo"))), argv[0])
+    print(f"main.py: {word!r} is not a subcommand or an option of the desktop app "
+          f"(--workspace DIR, --demo). Subcommands: {known}, screenshot; "
+          f"`main.py --help` explains each.", file=sys.stderr)
+    return 2
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command``, only that subcommand's module is imported (start-up)."""
     parser = argparse.ArgumentParser(

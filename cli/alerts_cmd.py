@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cli.common import print_table, workspace_action
 from core.errors import ValidationError
-from core.monitoring.alerts import evaluate_alerts, parse_rule_condition
-from core.workspace import Workspace
-from core.workspace_alerts import AlertRule
+from core.scheduling.alerts import evaluate_alerts, parse_rule_condition
+from core.workspace.store import Workspace
+from core.workspace.alerts import AlertRule
 
 
 def register(subparsers) -> None:

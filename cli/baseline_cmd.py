@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.baseline import suggest_baseline
-from core.datasets import DatasetSpec
+from core.baseline.run import suggest_baseline
+from core.datasets.reader import DatasetSpec
 
 
 def register(subparsers) -> None:

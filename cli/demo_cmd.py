@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.demo import DRIFT_CSV, ENDPOINT, MODEL_TAR, TRAFFIC_CSV, create_demo_workspace
+from core.demo.workspace import DRIFT_CSV, ENDPOINT, MODEL_TAR, TRAFFIC_CSV, create_demo_workspace
 from core.progress import Progress
 
 

@@ -6,7 +6,7 @@ from cli.common import add_workspace_argument
 from core.progress import Progress
 from core.serving.config import CaptureConfig
 from core.serving.lifecycle import deploy_local, refresh_endpoints, undeploy
-from core.workspace import Workspace
+from core.workspace.store import Workspace
 
 
 

@@ -6,7 +6,7 @@ import json
 
 from cli.common import print_table, workspace_action
 from core.errors import ValidationError
-from core.workspace import Workspace
+from core.workspace.store import Workspace
 
 
 def register(subparsers) -> None:

@@ -50,7 +50,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from core.checks.drift_report import ExtraChecks
-    from core.datasets import DatasetSpec
+    from core.datasets.reader import DatasetSpec
     from core.monitoring.execution import FAILED, MonitoringRequest, run_monitoring
 
     start, end = _parse_time(args.start, "--start"), _parse_time(args.end, "--end")
@@ -75,7 +75,7 @@ def run(args) -> int:
     print(f"report: {result.report_dir}  ({result.item_count} records, "
           f"{result.seconds:.2f} s)")
     if args.workspace and result.metrics:
-        from core.workspace import Workspace
+        from core.workspace.store import Workspace
 
         with Workspace.open(args.workspace) as workspace:
             workspace.add_metric_points(result.metrics)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from cli.common import print_table, workspace_action
-from core.monitoring.cron import (
+from core.formats.cron import (
     DEFAULT_WINDOW_END,
     DEFAULT_WINDOW_START,
     CronExpressionGenerator,
     next_runs,
 )
 from core.errors import ValidationError
-from core.workspace import Workspace
-from core.workspace_schedules import SCHEDULED, STOPPED, ScheduleRecord
+from core.workspace.store import Workspace
+from core.workspace.schedules import SCHEDULED, STOPPED, ScheduleRecord
 
 
 
@@ -171,7 +171,7 @@ def _delete(args) -> int:
 
 
 def _run_now(args) -> int:
-    from core.monitoring.scheduler import Scheduler, workspace_has_scheduler
+    from core.scheduling.scheduler import Scheduler, workspace_has_scheduler
 
     with Workspace.open(args.workspace) as ws:
         if args.queue or workspace_has_scheduler(ws.root):

@@ -7,8 +7,8 @@ import signal
 import threading
 
 from cli.common import add_workspace_argument
-from core.monitoring.scheduler import DEFAULT_MAX_CATCH_UP, DEFAULT_POLL_S, Scheduler
-from core.workspace import Workspace
+from core.scheduling.scheduler import DEFAULT_MAX_CATCH_UP, DEFAULT_POLL_S, Scheduler
+from core.workspace.store import Workspace
 
 
 def register(subparsers) -> None:
@@ -30,7 +30,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    logging.getLogger("core.monitoring").setLevel(logging.INFO)
+    for name in ("core.monitoring", "core.scheduling"):
+        logging.getLogger(name).setLevel(logging.INFO)
     stop = threading.Event()
     with Workspace.open(args.workspace) as ws:
         scheduler = Scheduler(ws, max_catch_up=args.max_catch_up,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from cli.common import add_workspace_argument
 from core.errors import ValidationError
-from core.traffic import TrafficPlan, TrafficRunner, TrafficStats
-from core.workspace import Workspace
+from core.serving.traffic import TrafficPlan, TrafficRunner, TrafficStats
+from core.workspace.store import Workspace
 
 
 def register(subparsers) -> None:

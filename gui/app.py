@@ -19,13 +19,29 @@ ORG_NAME = "ModelMonitorDesktop"
 GC_INTERVAL_S = 1.0
 
 
-def parse_gui_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="main.py", add_help=False)
+def gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", add_help=False, exit_on_error=False)
     parser.add_argument("--workspace", type=Path, default=None,
                         help="workspace folder to open (default: the last one used)")
     parser.add_argument("--demo", action="store_true",
                         help="create the demo workspace in --workspace if it is empty")
-    return parser.parse_known_args(argv)[0]
+    return parser
+
+
+def gui_args_or_none(argv: list[str]) -> argparse.Namespace | None:
+    """The GUI's options, or None when ``argv`` holds anything else (then it is no GUI call)."""
+    try:
+        args, extra = gui_parser().parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    return None if extra else args
+
+
+def parse_gui_args(argv: list[str]) -> argparse.Namespace:
+    args = gui_args_or_none(argv)
+    if args is None:
+        raise SystemExit(f"main.py: not options of the desktop app: {' '.join(argv)}")
+    return args
 
 
 def run_gui(argv: list[str]) -> int:

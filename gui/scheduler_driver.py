@@ -100,7 +100,7 @@ class SchedulerDriver(QObject):
 def _drive(workspace, stop_event: threading.Event, on_execution, on_alert, *, progress=None,
            cancel=None) -> None:
     """The job: the scheduler's own loop until ``stop_event`` (it then stops its execution)."""
-    from core.monitoring.scheduler import Scheduler
+    from core.scheduling.scheduler import Scheduler
 
     scheduler = Scheduler(workspace, on_execution=on_execution, on_alert=on_alert)
     scheduler.run_forever(stop_event, poll_interval_s=POLL_INTERVAL_S)

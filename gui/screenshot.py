@@ -45,11 +45,11 @@ def run_screenshot(argv: list[str]) -> int:
 
 def prepare_workspace(folder: Path) -> None:
     """The demo (when the folder is empty), a schedule, and one execution per captured hour."""
-    from core.demo import BASELINE, ENDPOINT, SCHEDULE, create_demo_workspace
-    from core.monitoring.scheduler import Scheduler
-    from core.workspace import Workspace
-    from core.workspace_alerts import AlertRule
-    from core.workspace_schedules import ScheduleRecord
+    from core.demo.workspace import BASELINE, ENDPOINT, SCHEDULE, create_demo_workspace
+    from core.scheduling.scheduler import Scheduler
+    from core.workspace.store import Workspace
+    from core.workspace.alerts import AlertRule
+    from core.workspace.schedules import ScheduleRecord
     from gui.workspace_loader import is_empty_folder
 
     if is_empty_folder(folder):
@@ -163,7 +163,7 @@ def _shots(app, window):
 
 def _deploy_demo_endpoint(app, window) -> str | None:
     """Deploy the demo model through the Deployment tab, as a user would."""
-    from core.demo import ENDPOINT
+    from core.demo.workspace import ENDPOINT
 
     tab = window.deployment_tab
     window.tabs.setCurrentWidget(tab)

@@ -47,7 +47,7 @@ def sagemaker_images() -> tuple[None, str]:
 
 
 def create_demo(folder: Path) -> tuple[Path, str]:
-    from core.demo import create_demo_workspace
+    from core.demo.workspace import create_demo_workspace
     from core.progress import never_cancelled, no_progress
 
     path = Path(create_demo_workspace(folder, progress=no_progress, cancel=never_cancelled()))
@@ -58,8 +58,8 @@ def create_demo(folder: Path) -> tuple[Path, str]:
 
 
 def make_baseline(workspace: Path, output_dir: Path) -> tuple[Any, str]:
-    from core.baseline import suggest_baseline
-    from core.datasets import DatasetSpec
+    from core.baseline.run import suggest_baseline
+    from core.datasets.reader import DatasetSpec
     from core.progress import never_cancelled, no_progress
 
     training = _training_set(workspace)
@@ -75,7 +75,7 @@ def make_baseline(workspace: Path, output_dir: Path) -> tuple[Any, str]:
 
 
 def _training_set(workspace: Path) -> Path:
-    from core.demo import TRAINING_CSV
+    from core.demo.workspace import TRAINING_CSV
 
     training = workspace / TRAINING_CSV
     if not training.is_file():
@@ -107,7 +107,7 @@ def run_execution(workspace: Path, baseline: Any, output_root: Path,
 
 
 def _run_in_worker(request: Any) -> Any:
-    from core.monitoring.worker import RESULT, ExecutionWorker
+    from core.scheduling.worker import RESULT, ExecutionWorker
 
     worker = ExecutionWorker()
     try:
@@ -122,11 +122,11 @@ def _run_in_worker(request: Any) -> Any:
 def serve_one_request(workspace: Path) -> tuple[None, str]:
     """Deploy the demo model (a child process: the app's own executable when frozen), send it
     one row, stop it, and find the request in the data capture."""
-    from core.demo import ENDPOINT, MODEL_TAR, TRAFFIC_CSV
+    from core.demo.workspace import ENDPOINT, MODEL_TAR, TRAFFIC_CSV
     from core.serving.config import CaptureConfig
     from core.serving.lifecycle import deploy_local, undeploy
-    from core.traffic import HttpInvoker
-    from core.workspace import Workspace
+    from core.serving.traffic import HttpInvoker
+    from core.workspace.store import Workspace
 
     row = (workspace / TRAFFIC_CSV).read_text().splitlines()[0].encode()
     with Workspace.open(workspace) as opened:

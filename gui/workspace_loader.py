@@ -16,9 +16,9 @@ def open_workspace_job(folder: Path, *, make_demo: bool = False,
                        progress: ProgressFn = no_progress, cancel: CancelToken | None = None):
     """Run by the job runner: the demo (when asked), then ``Workspace.open``."""
     if make_demo:
-        from core.demo import create_demo_workspace
+        from core.demo.workspace import create_demo_workspace
 
         create_demo_workspace(folder, progress=progress, cancel=cancel or CancelToken())
-    from core.workspace import Workspace
+    from core.workspace.store import Workspace
 
     return Workspace.open(folder)

@@ -18,8 +18,8 @@ from pathlib import Path
 from core import atomic
 from core.checks.drift_report import ExtraChecks, dumps_report, report_document
 from core.checks.evaluate import evaluate_constraints
-from core.checks.suggest import suggest_constraints
-from core.datasets import DatasetSpec
+from core.baseline.suggest import suggest_constraints
+from core.datasets.reader import DatasetSpec
 from core.errors import AppError, Cancelled
 from core.formats.constraints import monitoring_config, read_constraints, write_constraints
 from core.formats.statistics import read_statistics, write_statistics

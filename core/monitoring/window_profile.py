@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from core.datasets import iter_batches
+from core.datasets.reader import iter_batches
 from core.errors import ValidationError
 from core.monitoring.capture_reader import find_capture_files, iter_capture_chunks
 from core.monitoring.capture_rows import RowAssembler, rows_from_dicts

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.datasets import DatasetSpec, iter_batches
+from core.datasets.reader import DatasetSpec, iter_batches
 from core.errors import ValidationError
 from core.profiling.categorical import ValueCounts
 from core.profiling.deequ_types import TypeCounts, arrow_mask, classify
@@ -156,7 +156,7 @@ def profile_dataset(spec: DatasetSpec, *, progress: ProgressFn = no_progress,
     """Profile a whole dataset in one streaming pass.
 
     Raises:
-        InputError: the dataset cannot be read (see :func:`core.datasets.iter_batches`).
+        InputError: the dataset cannot be read (see :func:`core.datasets.reader.iter_batches`).
         Cancelled: ``cancel`` was set; checked between chunks.
     """
     profiler: TableProfiler | None = None

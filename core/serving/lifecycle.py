@@ -22,7 +22,7 @@ from core.errors import AppError, ValidationError
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
 from core.serving.config import CaptureConfig
 from core.serving.server import ENDPOINT_HEADER
-from core.workspace import EndpointRecord, Workspace
+from core.workspace.store import EndpointRecord, Workspace
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Create or edit a monitoring schedule: endpoint, baseline, a cron helper that shows the next
 five run times, the analysis window and optional pre/post-processing scripts. Validation comes
-from ``core.monitoring.cron``; the dialog only shows its verdict."""
+from ``core.formats.cron``; the dialog only shows its verdict."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QWidget)
 
 from core.errors import AppError
-from core.monitoring.cron import CronExpressionGenerator, next_runs, parse_expression, validate_window
+from core.formats.cron import CronExpressionGenerator, next_runs, parse_expression, validate_window
 
 PRESETS = ("Hourly", "Daily at hour", "Every N hours", "Every N minutes", "Now (once)", "Custom")
 NEXT_RUNS = 5

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, Q
                                QWidget)
 
 from core.errors import AppError
-from core.report import feature_map, statistics_rows
+from core.report.results import feature_map, statistics_rows
 from gui.adapters import quick
 from gui.errors import show_error
 from gui.jobs import JobRunner

@@ -1,6 +1,6 @@
 """The executions tab: schedules and their executions on the left; the selected execution's
 violations table, distributions and metric history on the right; "Open results…" for any
-SageMaker output. Reads the workspace and ``core.report`` through the job runner."""
+SageMaker output. Reads the workspace and ``core.report.results`` through the job runner."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from core.errors import AppError
-from core.report import ResultSet, load_results
+from core.report.results import ResultSet, load_results
 from gui.adapters import quick
 from gui.dialogs.open_results_dialog import OpenResultsDialog
 from gui.dialogs.schedule_dialog import ScheduleDialog
@@ -316,7 +316,7 @@ def _open_remote(location: str, baseline: str | None, *, progress, cancel) -> Re
 
 
 def _save_schedule(workspace, values: dict, new: bool):
-    from core.workspace_schedules import ScheduleRecord
+    from core.workspace.schedules import ScheduleRecord
 
     if new:
         return workspace.create_schedule(ScheduleRecord(**values))

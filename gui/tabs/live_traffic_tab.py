@@ -1,7 +1,7 @@
 """The live traffic tab: replay a dataset against an endpoint at a chosen rate, watch requests
 per second, latency percentiles and errors live, and browse what was captured.
 
-A ``core.traffic.TrafficRunner`` sends; a timer pulls its snapshot only while the tab is shown.
+A ``core.serving.traffic.TrafficRunner`` sends; a timer pulls its snapshot only while the tab is shown.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ REFRESH_INTERVAL_MS = 250
 
 def _start_runner(plan):
     # Reading the dataset may take a while: done on a worker, the threads start there too.
-    from core.traffic import TrafficRunner
+    from core.serving.traffic import TrafficRunner
 
     return TrafficRunner(plan).start()
 
@@ -41,7 +41,7 @@ class LiveTrafficTab(QWidget):
         self._runner = runner
         self._settings = settings or Settings()
         self._workspace = None
-        self.traffic = None  # a core.traffic.TrafficRunner while sending
+        self.traffic = None  # a core.serving.traffic.TrafficRunner while sending
         self._t0 = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_INTERVAL_MS)
@@ -191,8 +191,8 @@ class LiveTrafficTab(QWidget):
             self.dataset.setText(path)
 
     def plan(self):
-        """The ``core.traffic.TrafficPlan`` the form describes."""
-        from core.traffic import TrafficPlan
+        """The ``core.serving.traffic.TrafficPlan`` the form describes."""
+        from core.serving.traffic import TrafficPlan
 
         record = self.endpoint.currentData()
         if record is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from core.report import Distribution, distribution
+from core.report.results import Distribution, distribution
 
 CURRENT_BRUSH = (31, 119, 180, 220)  # "collected", as in the seed's charts
 BASELINE_BRUSH = (255, 127, 14, 150)  # "baseline", drawn translucent (alpha 0.7 in the seed)

@@ -24,9 +24,9 @@ from core.backends.aws.invoke import ClientSideCapture, sagemaker_invoke
 from core.backends.aws.metrics import metric_values
 from core.backends.aws.results import open_execution
 from core.serving.config import CaptureConfig
-from core.storage import Storage
-from core.traffic import TrafficPlan, TrafficRunner
-from core.workspace import Workspace
+from core.backends.storage import Storage
+from core.serving.traffic import TrafficPlan, TrafficRunner
+from core.workspace.store import Workspace
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 ENDPOINT, SCHEDULE = "churn-e2e", "hourly-engine"

@@ -15,7 +15,7 @@ from core.backends.aws.invoke import ClientSideCapture, sagemaker_invoke
 from core.backends.aws.session import client
 from core.errors import ValidationError
 from core.serving.config import CaptureConfig
-from core.storage import Storage
+from core.backends.storage import Storage
 from tests.aws.hooks import json_error
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
@@ -29,7 +29,7 @@ def model_file(tmp_path):
 
 
 def test_deploy_with_capture_then_delete(settings, model_file, tmp_path):
-    from core.workspace import Workspace
+    from core.workspace.store import Workspace
 
     seen = []
     with Workspace.open(tmp_path / "ws") as workspace:

@@ -10,7 +10,7 @@ import pytest
 from core.backends.aws.engine_runs import monitor_s3, suggest_baseline_s3
 from core.backends.aws.errors import AwsError
 from core.formats.capture import capture_file_path, capture_record, encode_record
-from core.storage import Storage
+from core.backends.storage import Storage
 from tests.aws.hooks import FailTimes, xml_error
 
 ENDPOINT, SCHEDULE = "err-ep", "err-sched"

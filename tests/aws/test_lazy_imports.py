@@ -8,7 +8,7 @@ import sys
 
 from tests.conftest import PROJECT_ROOT
 
-MODULES = ["core.config", "core.storage", "cli.aws_cmd"] + [
+MODULES = ["core.config", "core.backends.storage", "cli.aws_cmd"] + [
     f"core.backends.aws.{name}" for name in (
         "session", "errors", "connection", "endpoints", "invoke", "metrics", "engine_runs",
         "results", "managed_monitor", "images")]

@@ -27,7 +27,7 @@ from core.backends.aws import managed_monitor as mm
 from core.backends.aws.errors import AwsError
 from core.backends.aws.results import load_execution, open_execution
 from core.backends.aws.session import client
-from core.storage import Storage
+from core.backends.storage import Storage
 from tests.aws.hooks import validated_json_request
 from tests.aws.monitoring_service import MonitoringService
 

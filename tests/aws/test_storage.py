@@ -1,4 +1,4 @@
-"""core.storage against the loopback S3 server: streaming, listing, progress, atomic publish."""
+"""core.backends.storage against the loopback S3 server: streaming, listing, progress, atomic publish."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import Cancelled
 from core.progress import CancelToken
-from core.storage import Storage, is_s3, join, split_s3
+from core.backends.storage import Storage, is_s3, join, split_s3
 
 
 def test_uri_helpers():

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from core.workspace import Workspace
+from core.workspace.store import Workspace
 from tests.conftest import PROJECT_ROOT
 from tests.core.monitoring.helpers import WINDOW, write_capture
 

@@ -13,10 +13,10 @@ from datetime import timedelta
 import pytest
 
 from cli import run_cli
-from core.monitoring.scheduler import Scheduler
-from core.workspace import Workspace
+from core.scheduling.scheduler import Scheduler
+from core.workspace.store import Workspace
 from tests.conftest import PROJECT_ROOT
-from tests.core.monitoring.scheduling_helpers import (
+from tests.core.scheduling.helpers import (
     T0,
     FakeClock,
     build_traffic_workspace,

@@ -39,7 +39,7 @@ def demo_template(tmp_path_factory):
     """The demo workspace, created once per test process (never modified: copy it)."""
     from datetime import UTC, datetime
 
-    from core.demo import create_demo_workspace
+    from core.demo.workspace import create_demo_workspace
 
     folder = tmp_path_factory.mktemp("demo-template") / "ws"
     create_demo_workspace(folder, now=datetime.now(UTC))
@@ -58,7 +58,7 @@ def demo_folder(demo_template, tmp_path):
 
 @pytest.fixture
 def demo_workspace(demo_folder):
-    from core.workspace import Workspace
+    from core.workspace.store import Workspace
 
     workspace = Workspace.open(demo_folder)
     yield workspace

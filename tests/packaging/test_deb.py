@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import configparser
+import fcntl
 import os
 import shutil
 import subprocess
@@ -18,20 +19,42 @@ from tests.packaging.self_test_output import assert_self_test_output
 PACKAGE = "model-monitor-desktop"
 QT_SYSTEM_LIBS = ("libegl1", "libgl1", "libfontconfig1", "libxkbcommon-x11-0", "libxcb-cursor0")
 
-# One worker builds once for the whole module (PyInstaller plus dpkg-deb take minutes).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("installer"), pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
+
+def _run_root(tmp_path_factory) -> Path:
+    """A folder every xdist worker of this pytest run shares (and no other run does)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="module")
 def deb(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("deb")
-    # A private build folder: two test runs in one checkout must not share PyInstaller's.
-    build = tmp_path_factory.mktemp("build")
-    subprocess.run([sys.executable, "packaging/build_deb.py", "--out", str(out),
-                    "--build-dir", str(build)], cwd=PROJECT_ROOT, check=True, timeout=1100)
-    shutil.rmtree(build)  # about 1 GB of PyInstaller output; pytest keeps its last 3 temp roots
-    (deb,) = out.glob(f"{PACKAGE}_*.deb")
+    """The .deb, built once per pytest run: whichever worker comes first builds it under an
+    exclusive file lock, the others wait on the lock and reuse the package (PyInstaller plus
+    dpkg-deb take minutes, and two builds at once double that)."""
+    shared = _run_root(tmp_path_factory) / "installer"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = sorted(shared.glob(f"{PACKAGE}_*.deb"))
+        if not found:
+            # A private build folder: two test runs in one checkout must not share PyInstaller's.
+            build = shared / "build"
+            subprocess.run([sys.executable, "packaging/build_deb.py", "--out", str(shared),
+                            "--build-dir", str(build)], cwd=PROJECT_ROOT, check=True,
+                           timeout=1100)
+            shutil.rmtree(build)  # about 1 GB of PyInstaller output
+            with open(shared / "builds.log", "a") as log:
+                log.write(f"built by {os.environ.get('PYTEST_XDIST_WORKER', 'main')}\n")
+            found = sorted(shared.glob(f"{PACKAGE}_*.deb"))
+    (deb,) = found
     return deb
+
+
+def test_the_installer_is_built_once_per_run(deb, tmp_path_factory):
+    builds = (_run_root(tmp_path_factory) / "installer" / "builds.log").read_text().splitlines()
+    assert len(builds) == 1, builds
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from core.errors import Cancelled, ValidationError
 from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
 from core.serving.config import CaptureConfig
 from core.serving.lifecycle import validate_endpoint_name
-from core.storage import Storage, is_s3
+from core.backends.storage import Storage, is_s3
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ def _rollback(sagemaker, created: list[tuple[str, str]]) -> None:
 def _record(workspace, name: str, **changes) -> None:
     if workspace is None:
         return
-    from core.workspace import EndpointRecord
+    from core.workspace.store import EndpointRecord
 
     if workspace.get_endpoint(name) is None:
         workspace.upsert_endpoint(EndpointRecord(name=name, backend="aws", **changes))

@@ -19,7 +19,7 @@ from core.backends.aws.errors import AwsError
 from core.config import AwsSettings
 from core.errors import InputError
 from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
-from core.storage import Storage, is_s3, join, name_of
+from core.backends.storage import Storage, is_s3, join, name_of
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ def suggest_baseline_s3(settings: AwsSettings, dataset: str, output: str, *,
 
     ``output`` receives ``statistics.json`` and ``constraints.json`` together, or neither.
     """
-    from core.baseline import suggest_baseline
-    from core.datasets import DatasetSpec
+    from core.baseline.run import suggest_baseline
+    from core.datasets.reader import DatasetSpec
 
     storage = Storage(settings)
     with tempfile.TemporaryDirectory(prefix="mm-baseline-") as work:
@@ -134,7 +134,7 @@ def run_monitoring_s3(settings: AwsSettings, request, *, variant: str | None = N
 def _staged_request(storage: Storage, request, work: Path, variant: str | None,
                     progress: ProgressFn, cancel: CancelToken | None):
     """The request with every S3 location replaced by a local copy (or local output)."""
-    from core.datasets import DatasetSpec
+    from core.datasets.reader import DatasetSpec
     from core.monitoring.execution import window_of
 
     def local(location, folder: str, name: str | None = None):

@@ -19,7 +19,7 @@ from core.backends.aws.session import client
 from core.config import AwsSettings
 from core.formats.capture import capture_file_path, capture_record, encode_record
 from core.serving.config import CaptureConfig
-from core.storage import Storage, join
+from core.backends.storage import Storage, join
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from core.backends.aws.session import client, region_of, session
 from core.config import AwsSettings
 from core.errors import ValidationError
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
-from core.storage import Storage, join
+from core.backends.storage import Storage, join
 
 log = logging.getLogger(__name__)
 

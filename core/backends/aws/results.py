@@ -19,7 +19,7 @@ from core.backends.aws.errors import AwsError, aws_errors
 from core.config import APP_FOLDER, AwsSettings
 from core.errors import InputError
 from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
-from core.storage import Storage, is_s3, join, name_of
+from core.backends.storage import Storage, is_s3, join, name_of
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +108,8 @@ def load_execution(arn_or_uri: str, settings: AwsSettings, *, baseline: str | No
 
 def open_execution(arn_or_uri: str, settings: AwsSettings, *, baseline: str | None = None,
                    progress: ProgressFn = no_progress, cancel: CancelToken | None = None):
-    """:func:`load_execution`, then the documents as a ``core.report.ResultSet``."""
-    from core.report import load_results
+    """:func:`load_execution`, then the documents as a ``core.report.results.ResultSet``."""
+    from core.report.results import load_results
 
     local = load_execution(arn_or_uri, settings, baseline=baseline, progress=progress,
                            cancel=cancel)

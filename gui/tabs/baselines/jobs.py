@@ -9,9 +9,9 @@ from core.progress import CancelToken, ProgressFn, no_progress
 def suggest_and_register(workspace, name: str, dataset: str, header: bool, *,
                          progress: ProgressFn = no_progress, cancel: CancelToken | None = None):
     """``suggest_baseline`` into the workspace's ``baselines/<name>``, then remember it."""
-    from core.baseline import suggest_baseline
-    from core.datasets import DatasetSpec
-    from core.workspace import BaselineRecord
+    from core.baseline.run import suggest_baseline
+    from core.datasets.reader import DatasetSpec
+    from core.workspace.store import BaselineRecord
 
     result = suggest_baseline(DatasetSpec(dataset, header=header), workspace.baselines_dir / name,
                               progress=progress, cancel=cancel or CancelToken())

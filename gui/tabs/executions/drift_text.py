@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import math
 
-from core.report import FeatureRow, ResultSet, category_shifts, is_categorical, summary_stats
+from core.report.results import FeatureRow, ResultSet, category_shifts, is_categorical, summary_stats
 
 MAX_MOVERS = 5
 

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.report import ResultSet, load_results
+from core.report.results import ResultSet, load_results
 from gui.tabs.executions.history_view import History, default_metric
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def load_execution_result(workspace, execution, *, progress=None, cancel=None) -
 def load_history(workspace, schedule, metric: str = "", *, progress=None,
                  cancel=None) -> History:
     """One metric's series for ``schedule`` with its threshold, plus the alert states."""
-    from core.monitoring.alerts import matching_metrics
+    from core.scheduling.alerts import matching_metrics
 
     names = workspace.metric_names(schedule=schedule.name)
     if metric not in names:
@@ -78,8 +78,8 @@ def load_history(workspace, schedule, metric: str = "", *, progress=None,
 def add_alert_rule(workspace, schedule: str, metric: str, comparison: str, threshold: float, *,
                    progress=None, cancel=None):
     """A rule on ``metric`` for ``schedule``, evaluated at once on the metrics so far."""
-    from core.monitoring.alerts import evaluate_alerts
-    from core.workspace_alerts import AlertRule
+    from core.scheduling.alerts import evaluate_alerts
+    from core.workspace.alerts import AlertRule
 
     name = f"{schedule}: {metric} {comparison} {threshold:g}"
     rule = workspace.create_alert_rule(AlertRule(name, metric, comparison, threshold,

@@ -1,6 +1,6 @@
 """One monitoring result on screen: the violations table and the per-feature distributions.
 
-Fed a ``core.report.ResultSet`` (a local execution's report folder or SageMaker files).
+Fed a ``core.report.results.ResultSet`` (a local execution's report folder or SageMaker files).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from core.report import ResultSet, build_violation_rows
+from core.report.results import ResultSet, build_violation_rows
 from gui.tabs.executions.distributions_view import DistributionsView
 from gui.tabs.executions.violations_view import ViolationsView
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QSizePolicy,
                                QVBoxLayout, QWidget)
 
-from core.report import ViolationRow
+from core.report.results import ViolationRow
 from gui.widgets.feature_table import feature_table
 from gui.widgets.record_table import ALIGN_RIGHT, Column
 
@@ -54,7 +54,7 @@ COLUMNS = (
 
 
 class ViolationsView(QWidget):
-    """``set_rows(rows)`` shows a table built by ``core.report.build_violation_rows``."""
+    """``set_rows(rows)`` shows a table built by ``core.report.results.build_violation_rows``."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

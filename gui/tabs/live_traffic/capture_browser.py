@@ -10,7 +10,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QFileSystemModel, QLabel, QPlainTextEdit, QSplitter, QTableView,
                                QTreeView, QVBoxLayout, QWidget)
 
-from core.capture_view import CaptureRow, capture_file_rows, pretty_record
+from core.report.capture_view import CaptureRow, capture_file_rows, pretty_record
 from gui.errors import show_error
 from gui.jobs import JobRunner
 from gui.widgets.record_table import ALIGN_RIGHT, Column, RecordFilterProxy, RecordTableModel

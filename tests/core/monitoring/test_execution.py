@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from core.baseline import suggest_baseline
+from core.baseline.run import suggest_baseline
 from core.checks.drift_report import ExtraChecks
-from core.datasets import DatasetSpec
+from core.datasets.reader import DatasetSpec
 from core.errors import Cancelled
 from core.formats.jackson import java_double
 from core.monitoring.execution import MonitoringRequest, report_folder, run_monitoring

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from core.baseline import suggest_baseline
-from core.datasets import DatasetSpec
+from core.baseline.run import suggest_baseline
+from core.datasets.reader import DatasetSpec
 from core.formats.violations import read_violations
 from core.monitoring.execution import MonitoringRequest, run_monitoring
 from tests.core.monitoring.helpers import SCHEDULED, WINDOW, probability, write_capture

@@ -9,7 +9,7 @@ import pytest
 from core.errors import Cancelled, ValidationError
 from core.profiling import numeric
 from core.profiling.profiler import TableProfiler, profile_dataset
-from core.datasets import DatasetSpec
+from core.datasets.reader import DatasetSpec
 from core.progress import CancelToken
 
 
@@ -128,7 +128,7 @@ def test_profile_dataset_reports_progress_and_stops_when_cancelled(tmp_path):
 
 def test_a_column_turning_string_after_many_rows_gets_exact_counts_from_a_second_pass(
         tmp_path, monkeypatch):
-    from core import dataset_csv
+    from core.datasets import csv_files as dataset_csv
     from core.profiling import profiler as profiler_module
     monkeypatch.setattr(profiler_module, "NUMERIC_TEXT_ROWS", 10)
     monkeypatch.setattr(dataset_csv, "CHUNK_BYTES", 16)  # many chunks

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core.demo import DRIFT_CSV, MODEL_TAR, TRAFFIC_CSV, create_demo_workspace
+from core.demo.workspace import DRIFT_CSV, MODEL_TAR, TRAFFIC_CSV, create_demo_workspace
 from core.serving.lifecycle import CaptureConfig, deploy_local, undeploy
 from core.serving.model import load_model
-from core.workspace import Workspace
+from core.workspace.store import Workspace
 
 
 @pytest.fixture(scope="session")

@@ -63,7 +63,7 @@ def test_dead_server_is_marked_failed_after_restart(deploy, workspace):
     while ping(record.url) and time.monotonic() < deadline:
         time.sleep(0.05)
     # A new app process looks at the same workspace and finds the endpoint gone.
-    code = ("import sys; from core.workspace import Workspace; "
+    code = ("import sys; from core.workspace.store import Workspace; "
             "from core.serving.lifecycle import refresh_endpoints; "
             "ws = Workspace.open(sys.argv[1]); "
             "print(*[r.name + '=' + r.status for r in refresh_endpoints(ws)])")
@@ -76,7 +76,7 @@ def test_dead_server_is_marked_failed_after_restart(deploy, workspace):
 
 def test_running_endpoint_is_found_again_by_another_process(deploy, workspace):
     deploy("life-found")
-    code = ("import sys; from core.workspace import Workspace; "
+    code = ("import sys; from core.workspace.store import Workspace; "
             "from core.serving.lifecycle import refresh_endpoints; "
             "print(refresh_endpoints(Workspace.open(sys.argv[1]))[0].status)")
     out = subprocess.run([sys.executable, "-c", code, str(workspace.root)], check=True,

@@ -12,7 +12,7 @@ from core.errors import InputError, ValidationError
 from core.serving.config import CaptureConfig
 from core.serving.model import load_model
 from core.serving.server import EndpointServer
-from core.traffic import TrafficPlan, TrafficRunner, read_requests, sagemaker_invoker
+from core.serving.traffic import TrafficPlan, TrafficRunner, read_requests, sagemaker_invoker
 
 
 @pytest.fixture(scope="module")
