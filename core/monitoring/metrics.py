@@ -27,9 +27,6 @@ class MetricPoint:
     value: float | None = None
     statistic_values: dict | None = None
 
-    def dimension(self, name: str) -> str | None:
-        return dict(self.dimensions).get(name)
-
 
 def metric_dimensions(endpoint: str | None, schedule: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Namespace and dimensions: endpoint monitoring, or batch (no endpoint) monitoring."""
@@ -75,15 +72,3 @@ def data_quality_points(statistics: dict, drift_distances: dict[str, float], *,
             points.append(MetricPoint(namespace, f"feature_baseline_drift_{name}", dims, when,
                                       value=float(drift_distances[name])))
     return points
-
-
-def metric_datum(point: MetricPoint) -> dict:
-    """The point as one CloudWatch ``PutMetricData`` datum (also the container's file line)."""
-    datum = {"MetricName": point.name,
-             "Timestamp": point.timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-             "Dimensions": [{"Name": k, "Value": v} for k, v in point.dimensions]}
-    if point.statistic_values is not None:
-        datum["StatisticValues"] = dict(point.statistic_values)
-    else:
-        datum["Value"] = point.value
-    return datum

@@ -1,8 +1,8 @@
 """Replay a CSV or JSON Lines file against an endpoint at a chosen rate, with live counters.
 
 Works against a local endpoint URL (HTTP keep-alive, one connection per worker) or any
-``invoke(body, content_type, inference_id) -> bytes`` callable, e.g. :func:`sagemaker_invoker`
-around boto3's ``sagemaker-runtime`` client. A GUI timer pulls :meth:`TrafficRunner.snapshot`.
+``invoke(body, content_type, inference_id) -> bytes`` callable (the AWS backend's
+``sagemaker_invoke`` wraps boto3's ``sagemaker-runtime`` client in one). A GUI timer pulls :meth:`TrafficRunner.snapshot`.
 """
 
 from __future__ import annotations
@@ -98,18 +98,6 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def sagemaker_invoker(client, endpoint_name: str) -> Invoke:
-    """An invoke callable around a boto3 ``sagemaker-runtime`` client (AWS or local URL)."""
-
-    def invoke(body: bytes, content_type: str, inference_id: str | None) -> bytes:
-        extra = {"InferenceId": inference_id} if inference_id else {}
-        response = client.invoke_endpoint(EndpointName=endpoint_name, ContentType=content_type,
-                                          Body=body, **extra)
-        return response["Body"].read()
-
-    return invoke
 
 
 class HttpInvoker:

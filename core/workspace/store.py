@@ -182,10 +182,6 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
             "SELECT * FROM baselines ORDER BY created_at DESC, name").fetchall())
         return [_baseline(r) for r in rows]
 
-    def delete_baseline(self, name: str) -> bool:
-        cur = self._db.write(lambda c: c.execute("DELETE FROM baselines WHERE name = ?", (name,)))
-        return cur.rowcount > 0
-
     # -- metrics ---------------------------------------------------------------------------
 
     def add_metric_points(self, points, execution_id: int | None = None) -> int:

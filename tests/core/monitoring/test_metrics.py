@@ -8,7 +8,6 @@ from core.monitoring.metrics import (
     BATCH_NAMESPACE,
     ENDPOINT_NAMESPACE,
     data_quality_points,
-    metric_datum,
 )
 
 WHEN = datetime(2021, 5, 6, 22, tzinfo=UTC)
@@ -42,15 +41,4 @@ def test_batch_monitoring_uses_the_schedule_dimension_only():
     points = data_quality_points(_stats(), {}, endpoint=None, schedule="nightly", timestamp=WHEN)
     assert {p.namespace for p in points} == {BATCH_NAMESPACE}
     assert points[0].dimensions == (("MonitoringSchedule", "nightly"),)
-    assert points[0].dimension("MonitoringSchedule") == "nightly"
 
-
-def test_metric_datum_is_put_metric_data_shaped():
-    points = data_quality_points(_stats(), {"age": 0.25}, endpoint="ep", schedule="s",
-                                 timestamp=WHEN)
-    assert metric_datum(points[0]) == {
-        "MetricName": "feature_data_age", "Timestamp": "2021-05-06T22:00:00Z",
-        "Dimensions": [{"Name": "Endpoint", "Value": "ep"},
-                       {"Name": "MonitoringSchedule", "Value": "s"}],
-        "StatisticValues": {"SampleCount": 3.0, "Sum": 60.0, "Minimum": 10.0, "Maximum": 30.0}}
-    assert metric_datum(points[1])["Value"] == 0.75

@@ -12,7 +12,7 @@ from core.errors import InputError, ValidationError
 from core.serving.config import CaptureConfig
 from core.serving.model import load_model
 from core.serving.server import EndpointServer
-from core.serving.traffic import TrafficPlan, TrafficRunner, read_requests, sagemaker_invoker
+from core.serving.traffic import TrafficPlan, TrafficRunner, read_requests
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,12 @@ def test_boto3_invoker_and_counted_errors(server, tmp_path):
     path.write_text(f"{good}\n1,2,3\n{good}\n")
     client = boto3.client("sagemaker-runtime", endpoint_url=server.url, region_name="us-east-1",
                           aws_access_key_id="x", aws_secret_access_key="x")
-    runner = TrafficRunner(TrafficPlan(sagemaker_invoker(client, "traffic-ep"), path)).start()
+
+    def invoke(body: bytes, content_type: str, inference_id: str | None) -> bytes:
+        return client.invoke_endpoint(EndpointName="traffic-ep", ContentType=content_type,
+                                      Body=body)["Body"].read()
+
+    runner = TrafficRunner(TrafficPlan(invoke, path)).start()
     assert runner.wait(30)
     stats = runner.snapshot()
     assert stats.sent == 3 and stats.errors == 1 and "expects 69" in stats.last_error
