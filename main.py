@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from gui.screenshot import run_screenshot
 
         return run_screenshot(argv[1:])
+    if argv[:1] == ["report-pdf"]:  # prints an HTML report with Qt (used by `report --pdf`)
+        from gui.report_pdf import run_report_pdf
+
+        return run_report_pdf(argv[1:])
     from cli import is_subcommand
 
     if argv and is_subcommand(argv[0]) or any(a in ("-h", "--help") for a in argv[:1]):

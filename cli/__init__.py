@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "scheduler": "cli.scheduler_cmd",
     "alerts": "cli.alerts_cmd",
     "aws": "cli.aws_cmd",
+    "report": "cli.report_cmd",
 }
 
 
@@ -43,7 +44,7 @@ def unknown_command(argv: list[str]) -> int:
         return 2
     word = next((a for a in argv if not a.startswith(("--workspace", "--demo"))), argv[0])
     print(f"main.py: {word!r} is not a subcommand or an option of the desktop app "
-          f"(--workspace DIR, --demo). Subcommands: {known}, screenshot; "
+          f"(--workspace DIR, --demo). Subcommands: {known}, screenshot, report-pdf; "
           f"`main.py --help` explains each.", file=sys.stderr)
     return 2
 

@@ -15,6 +15,7 @@ _DEFAULTS: dict[str, Any] = {
     "window/tab": 0,
     "workspace/last": "",
     "results/last_dir": "",
+    "report/last_file": "",
     "baselines/last_dataset": "",
     "traffic/rate": 20.0,
     "traffic/concurrency": 2,

@@ -7,6 +7,7 @@ PACKAGES=(
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
   libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0
   binutils
+  chromium poppler-utils
 )
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -8,9 +8,12 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from core.errors import AppError
+from core.report.html_report import ReportMetadata, write_report_file
+from core.report.pdf import print_pdf
 from core.report.results import ResultSet, load_results
 from gui.adapters import quick
 from gui.dialogs.open_results_dialog import OpenResultsDialog
@@ -45,6 +48,7 @@ class ExecutionsTab(QWidget):
         self._schedule = None
         self._report_request = 0
         self._shown_execution: tuple | None = None
+        self._shown: tuple[ResultSet, str] | None = None  # what Export report writes
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_INTERVAL_MS)
         self._build_ui()
@@ -55,8 +59,13 @@ class ExecutionsTab(QWidget):
         self.open_results_button = QPushButton("Open results…")
         self.open_results_button.setToolTip("Open a SageMaker monitoring output folder or files "
                                             "(Ctrl+Shift+O)")
+        self.export_button = QPushButton("Export report…")
+        self.export_button.setToolTip("Save the shown results as one self-contained HTML file "
+                                      "or a PDF")
+        self.export_button.setEnabled(False)
         top = QHBoxLayout()
         top.addStretch(1)
+        top.addWidget(self.export_button)
         top.addWidget(self.open_results_button)
         self.schedules = SchedulesPanel()
         self.report = ReportView()
@@ -74,6 +83,7 @@ class ExecutionsTab(QWidget):
 
     def _connect_signals(self) -> None:
         self.open_results_button.clicked.connect(self.open_results)
+        self.export_button.clicked.connect(self._on_export_clicked)
         panel = self.schedules
         panel.schedule_selected.connect(self._on_schedule_selected)
         panel.execution_selected.connect(self._on_execution_selected)
@@ -190,8 +200,32 @@ class ExecutionsTab(QWidget):
             if execution.failure_reason:
                 self.banner.show_warning(f"Execution failed: {execution.failure_reason}")
             return
+        self._show(result, title)
+
+    def _show(self, result: ResultSet, title: str) -> None:
         self.report.set_result(result, title)
+        self._shown = (result, title)
+        self.export_button.setEnabled(True)
         self.result_shown.emit(result.source)
+
+    def _on_export_clicked(self) -> None:
+        if self._shown is None:
+            return
+        start = self._settings.value("report/last_file") or "report.html"
+        path, _ = QFileDialog.getSaveFileName(self, "Export report", start,
+                                              "HTML report (*.html);;PDF (*.pdf)")
+        if path:
+            self.export_report(path)
+
+    def export_report(self, path: str) -> None:
+        """Write the shown results to ``path`` (.html, or .pdf through an HTML file beside it)."""
+        result, title = self._shown
+        self._settings.set_value("report/last_file", path)
+        self._submit(_export_report, result, title, path, on_done=self._on_exported,
+                     name="Export report")
+
+    def _on_exported(self, path) -> None:
+        self.banner.show_info(f"Report written to {path}")
 
     def _on_new_clicked(self) -> None:
         self._edit_schedule(None)
@@ -283,20 +317,29 @@ class ExecutionsTab(QWidget):
     def _on_results_loaded(self, result: ResultSet, ticket: int) -> None:
         if ticket != self._report_request:
             return
-        self.report.set_result(result, f"Results: {result.source}")
+        self._show(result, f"Results: {result.source}")
         if result.statistics is None:
             self.banner.show_info("These results have no statistics.json of the analysed data: "
                                   "data type and completeness cannot be shown.")
         elif result.baseline_statistics is None:
             self.banner.show_info("No baseline statistics: distributions show the current "
                                   "data only. Open them with the results to compare.")
-        self.result_shown.emit(result.source)
 
     def _on_job_failed(self, error: BaseException) -> None:
         if isinstance(error, AppError):
             self.banner.show_error(str(error))
         else:
             show_error(self, error)
+
+
+def _export_report(result: ResultSet, title: str, path: str, *, progress, cancel) -> str:
+    target = Path(path)
+    metadata = ReportMetadata(title=title, fields={"Results": result.source})
+    if target.suffix.lower() != ".pdf":
+        return str(write_report_file(result, target, metadata))
+    html_path = target.with_suffix(".html")
+    write_report_file(result, html_path, metadata)
+    return str(print_pdf(html_path, target))
 
 
 def aws_configured() -> bool:

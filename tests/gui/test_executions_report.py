@@ -101,3 +101,18 @@ def test_open_results_with_nothing_readable_shows_banner(qtbot, runner, tmp_path
     qtbot.mouseClick(tab.open_results_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.banner.level == "error", timeout=5000)
     assert "No SageMaker monitoring documents" in tab.banner.text()
+
+
+def test_export_report_writes_what_the_tab_shows(qtbot, runner, samples, tmp_path):
+    """Export report: the HTML holds every feature of the shown table; the PDF is printed in a
+    child process while the tab stays responsive."""
+    tab, view = _open_samples(qtbot, runner, samples)
+    assert tab.export_button.isEnabled()
+    tab.export_report(str(tmp_path / "sagemaker.html"))
+    qtbot.waitUntil(lambda: "Report written" in tab.banner.text(), timeout=30000)
+    text = (tmp_path / "sagemaker.html").read_text()
+    for record in view.model.rows():
+        assert f'data-feature="{record.feature}"' in text.replace("&#x27;", "'")
+    tab.export_report(str(tmp_path / "sagemaker.pdf"))
+    qtbot.waitUntil(lambda: "sagemaker.pdf" in tab.banner.text(), timeout=120000)
+    assert (tmp_path / "sagemaker.pdf").read_bytes()[:5] == b"%PDF-"

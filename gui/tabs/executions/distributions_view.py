@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QHeaderView, QLabel, QScrollArea, QSplitter, QTab
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.report.results import FeatureRow, ResultSet, build_feature_rows, feature_map, summary_stats
-from gui.tabs.executions.drift_text import drift_explanation
+from core.report.drift_text import drift_explanation
 from gui.widgets.feature_table import feature_table
 from gui.widgets.record_table import ALIGN_RIGHT, Column
 
