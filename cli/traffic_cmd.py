@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from cli.common import add_workspace_argument
+from core.backends.aws.invoke import aws_traffic_target, is_aws_endpoint_url
+from core.config import load_settings
 from core.errors import ValidationError
 from core.serving.traffic import TrafficPlan, TrafficRunner, TrafficStats
 from core.workspace.store import Workspace
@@ -39,10 +41,13 @@ def run(args) -> int:
             raise ValidationError(f"Endpoint {args.endpoint} has no URL in {args.workspace}; "
                                   f"deploy it first.")
         url = record.url
+    target, on_finish = url, None
+    if is_aws_endpoint_url(url):  # a SageMaker endpoint: through the SageMaker Runtime client
+        target, on_finish = aws_traffic_target(load_settings(), args.endpoint)
     runner = TrafficRunner(TrafficPlan(
-        url, args.file, rows_per_second=args.rate or None, concurrency=args.concurrency,
+        target, args.file, rows_per_second=args.rate or None, concurrency=args.concurrency,
         repeat=args.repeat or None, inference_ids=args.inference_ids,
-        endpoint_name=args.endpoint)).start()
+        endpoint_name=args.endpoint, on_finish=on_finish)).start()
     try:
         while not runner.wait(1.0):
             print(_line(runner.snapshot()), flush=True)
@@ -52,6 +57,9 @@ def run(args) -> int:
     print(_line(stats))
     if stats.last_error:
         print(f"last error: {stats.last_error}")
+    if runner.finish_error:
+        print(f"error: client-side capture was not written: {runner.finish_error}")
+        return 1
     return 0 if stats.errors == 0 else 1
 
 

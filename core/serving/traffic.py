@@ -46,6 +46,8 @@ class TrafficPlan:
     inference_ids: bool = False
     endpoint_name: str | None = None
     timeout: float = 30.0
+    # Called once, from the last worker to finish (e.g. to flush client-side capture).
+    on_finish: Callable[[], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,10 @@ class TrafficRunner:
             raise ValidationError("Repeat must be at least 1 (or None to run until stopped).")
         if plan.rows_per_second is not None and plan.rows_per_second < 0:
             raise ValidationError("Rows per second cannot be negative.")
+        if isinstance(plan.target, str) and urlsplit(plan.target).scheme not in ("http", "https"):
+            raise ValidationError(f"{plan.target!r} is not an endpoint URL (http://host:port); "
+                                  f"an AWS endpoint is sent to through the SageMaker Runtime "
+                                  f"client.")
         self.plan = plan
         self._bodies, self.content_type = read_requests(plan.dataset)
         self._total = None if plan.repeat is None else len(self._bodies) * plan.repeat
@@ -169,6 +175,8 @@ class TrafficRunner:
         self._last_error = ""
         self._recent: deque[TrafficSample] = deque(maxlen=RECENT_SAMPLES)
         self._threads: list[threading.Thread] = []
+        self._working = 0
+        self.finish_error = ""  # what ``on_finish`` raised, if anything
 
     @property
     def total(self) -> int | None:
@@ -182,6 +190,7 @@ class TrafficRunner:
     def start(self) -> TrafficRunner:
         if self._threads:
             raise RuntimeError("a TrafficRunner starts once")
+        self._working = self.plan.concurrency
         self._threads = [threading.Thread(target=self._work, name=f"traffic-{i}", daemon=True)
                          for i in range(self.plan.concurrency)]
         for thread in self._threads:
@@ -239,6 +248,19 @@ class TrafficRunner:
         finally:
             if isinstance(invoke, HttpInvoker):
                 invoke.close()
+            self._worker_done()
+
+    def _worker_done(self) -> None:
+        with self._lock:
+            self._working -= 1
+            last = self._working == 0
+        if last and self.plan.on_finish is not None:
+            try:
+                self.plan.on_finish()
+            except Exception as exc:  # shown by the caller beside the counters, never lost
+                log.exception("finishing the traffic run failed")
+                with self._lock:
+                    self.finish_error = f"{exc}"
 
     def _send(self, invoke: Invoke, index: int) -> None:
         body = self._bodies[index % len(self._bodies)]

@@ -27,8 +27,15 @@ REFRESH_INTERVAL_MS = 250
 
 def _start_runner(plan):
     # Reading the dataset may take a while: done on a worker, the threads start there too.
+    import dataclasses
+
+    from core.backends.aws.invoke import aws_traffic_target, is_aws_endpoint_url
+    from core.config import load_settings
     from core.serving.traffic import TrafficRunner
 
+    if is_aws_endpoint_url(plan.target):  # SageMaker: through the SageMaker Runtime client
+        invoke, on_finish = aws_traffic_target(load_settings(), plan.endpoint_name)
+        plan = dataclasses.replace(plan, target=invoke, on_finish=on_finish)
     return TrafficRunner(plan).start()
 
 
@@ -266,6 +273,9 @@ class LiveTrafficTab(QWidget):
             f"latency p50 {stats.p50_ms:.1f} ms, p95 {stats.p95_ms:.1f} ms, "
             f"p99 {stats.p99_ms:.1f} ms" + (f"\nLast error: {stats.last_error}"
                                             if stats.last_error else ""))
+        if self.traffic.finish_error:
+            self.banner.show_error(f"Client-side capture was not written: "
+                                   f"{self.traffic.finish_error}")
         if not stats.running and self.stop_button.isEnabled():
             self._on_traffic_stopped()  # a finite plan ended by itself
 

@@ -125,3 +125,19 @@ def traffic_invoker(settings: AwsSettings, endpoint: str, *, variant: str = "All
                                     CaptureConfig(enable=True, destination=destination),
                                     variant=variant)
     return sagemaker_invoke(settings, endpoint, capture=capture), capture
+
+
+AWS_URL_PREFIX = "sagemaker:"
+
+
+def is_aws_endpoint_url(url: str | None) -> bool:
+    """Endpoints the AWS backend deployed are recorded with a ``sagemaker:{region}/{name}`` URL."""
+    return bool(url) and str(url).startswith(AWS_URL_PREFIX)
+
+
+def aws_traffic_target(settings: AwsSettings, endpoint: str, *, variant: str = "AllTraffic"):
+    """``(invoke, on_finish)`` for a TrafficPlan to an AWS endpoint: InvokeEndpoint through the
+    SageMaker Runtime client; with client-side capture, ``on_finish`` uploads what was
+    captured (capture files are written as SageMaker writes them, one per hour)."""
+    invoke, capture = traffic_invoker(settings, endpoint, variant=variant)
+    return invoke, (capture.close if capture is not None else None)
