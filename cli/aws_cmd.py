@@ -47,12 +47,42 @@ def register(subparsers) -> None:
     monitor.add_argument("--no-metrics", action="store_true")
     schedules = _add(commands, "schedules", run_schedules, "list managed schedules")
     schedules.add_argument("--endpoint", default="")
+    _add_schedule_cmd(commands)
     executions = _add(commands, "executions", run_executions, "list a schedule's executions")
     executions.add_argument("schedule")
     opened = _add(commands, "open-execution", run_open_execution, "download an execution's "
                   "report by processing job ARN or s3:// URI")
     opened.add_argument("location")
     opened.add_argument("--baseline", help="baseline statistics to compare with")
+
+
+def _add_schedule_cmd(commands) -> None:
+    """``aws schedule create|describe|start|stop|delete``: SageMaker's own monitoring
+    schedules, for accounts that have Model Monitor."""
+    parser = _add(commands, "schedule", None, "create, describe, start, stop or delete a "
+                  "managed (SageMaker) monitoring schedule")
+    actions = parser.add_subparsers(dest="schedule_action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="create a data-quality schedule on an endpoint")
+    create.set_defaults(handler=run_schedule_create)
+    create.add_argument("name")
+    for option in ("endpoint", "statistics", "constraints"):
+        create.add_argument(f"--{option}", required=True,
+                            help=None if option == "endpoint" else f"s3:// {option}.json")
+    create.add_argument("--cron", default="cron(0 * ? * * *)",
+                        help="SageMaker's schedule expression (hourly by default, or NOW)")
+    create.add_argument("--window-start", default="", help="e.g. -PT1H (required with NOW)")
+    create.add_argument("--window-end", default="", help="e.g. -PT0H (required with NOW)")
+    create.add_argument("--output", default="", help="s3:// results folder")
+    create.add_argument("--instance-type", default="ml.m5.xlarge")
+    create.add_argument("--max-runtime", type=int, default=3600, help="seconds")
+    for action, handler, text in (("describe", run_schedule_describe, "show a schedule"),
+                                  ("start", run_schedule_start, "start a stopped schedule"),
+                                  ("stop", run_schedule_stop, "stop a schedule"),
+                                  ("delete", run_schedule_delete,
+                                   "delete a schedule and its job definition")):
+        sub = actions.add_parser(action, help=text)
+        sub.add_argument("name")
+        sub.set_defaults(handler=handler)
 
 
 def _add(commands, name, handler, text):
@@ -160,6 +190,57 @@ def run_schedules(args) -> int:
     for row in list_schedules(_settings(args), args.endpoint):
         print(f"{row['MonitoringScheduleName']}\t{row['MonitoringScheduleStatus']}\t"
               f"{row.get('EndpointName', '')}")
+    return 0
+
+
+def run_schedule_create(args) -> int:
+    from core.backends.aws.managed_monitor import ScheduleSpec, create_schedule
+    from core.errors import ValidationError
+
+    if args.max_runtime <= 0:
+        raise ValidationError("--max-runtime must be a positive number of seconds.")
+    spec = ScheduleSpec(name=args.name, endpoint=args.endpoint,
+                        statistics_uri=args.statistics, constraints_uri=args.constraints,
+                        cron=args.cron, window_start=args.window_start,
+                        window_end=args.window_end, output_uri=args.output,
+                        instance_type=args.instance_type, max_runtime_s=args.max_runtime)
+    print(create_schedule(_settings(args), spec))
+    return 0
+
+
+def run_schedule_describe(args) -> int:
+    from core.backends.aws.managed_monitor import describe_schedule
+
+    described = describe_schedule(_settings(args), args.name)
+    config = described.get("MonitoringScheduleConfig", {})
+    print(f"{described['MonitoringScheduleName']}\t{described['MonitoringScheduleStatus']}\t"
+          f"{described.get('EndpointName', '')}\t"
+          f"{config.get('ScheduleConfig', {}).get('ScheduleExpression', '')}\t"
+          f"{config.get('MonitoringJobDefinitionName', '')}")
+    return 0
+
+
+def run_schedule_start(args) -> int:
+    from core.backends.aws.managed_monitor import start_schedule
+
+    start_schedule(_settings(args), args.name)
+    print(f"{args.name} started")
+    return 0
+
+
+def run_schedule_stop(args) -> int:
+    from core.backends.aws.managed_monitor import stop_schedule
+
+    stop_schedule(_settings(args), args.name)
+    print(f"{args.name} stopped")
+    return 0
+
+
+def run_schedule_delete(args) -> int:
+    from core.backends.aws.managed_monitor import delete_schedule
+
+    delete_schedule(_settings(args), args.name)
+    print(f"{args.name} deleted")
     return 0
 
 

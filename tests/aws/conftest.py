@@ -61,6 +61,29 @@ def settings(aws_env):
     return result
 
 
+@pytest.fixture(autouse=True)
+def requests_checked_against_the_service_model(monkeypatch):
+    """Every request the backend sends in these tests, to the loopback server or to a hook, is
+    checked first against what AWS checks (``tests/aws/hooks.py`` says exactly what): the
+    loopback server itself accepts names and values AWS would refuse."""
+    from core.backends.aws import session as session_module
+    from tests.aws.hooks import model_constraint_problems
+
+    original = session_module.session
+
+    def check(params, model, **_kwargs):
+        if model.input_shape is not None:
+            problems = model_constraint_problems(params, model.input_shape)
+            assert not problems, f"{model.name} would be refused by AWS: " + "; ".join(problems)
+
+    def checked_session(settings):
+        boto_session = original(settings)
+        boto_session.events.register("before-parameter-build", check)
+        return boto_session
+
+    monkeypatch.setattr(session_module, "session", checked_session)
+
+
 @pytest.fixture
 def aws_hooks(monkeypatch):
     """Register botocore event hooks on every session the backend opens in this test."""

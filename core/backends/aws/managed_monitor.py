@@ -9,6 +9,7 @@ job definition plus a monitoring schedule; executions are listed oldest first li
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -149,8 +150,9 @@ def create_schedule(settings: AwsSettings, spec: ScheduleSpec) -> str:
     if not settings.role_arn:
         raise ValidationError("Monitoring schedules need an execution role ARN: set it in the "
                               "AWS settings.")
+    check_schedule_spec(spec)
     sagemaker = client(settings, "sagemaker")
-    definition = f"{spec.name[:40]}-dq-{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+    definition = job_definition_name(spec.name)
     with aws_errors(f"sagemaker:CreateDataQualityJobDefinition {definition}"):
         sagemaker.create_data_quality_job_definition(**job_definition_request(settings, spec,
                                                                               definition))
@@ -171,6 +173,35 @@ def create_schedule(settings: AwsSettings, spec: ScheduleSpec) -> str:
         with aws_errors(f"sagemaker:DeleteDataQualityJobDefinition {definition}"):
             sagemaker.delete_data_quality_job_definition(JobDefinitionName=definition)
         raise
+
+
+# AWS's pattern for MonitoringScheduleName and JobDefinitionName (at most 63 characters).
+AWS_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+NAME_STAMP_CHARS = len("-dq-YYYYmmddHHMMSS-abcdef")
+
+
+def job_definition_name(schedule: str) -> str:
+    """A unique job definition name for ``schedule`` that fits AWS's 63 characters."""
+    stem = schedule[:63 - NAME_STAMP_CHARS].rstrip("-")
+    return f"{stem}-dq-{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def check_schedule_spec(spec: ScheduleSpec) -> None:
+    """Refuse locally, in one sentence, what CreateMonitoringSchedule would refuse.
+
+    Raises:
+        ValidationError: a name outside AWS's pattern, or a NOW schedule without window offsets.
+    """
+    if not AWS_NAME.match(spec.name):
+        raise ValidationError(f"Schedule name {spec.name!r} does not fit AWS: 1-63 letters, "
+                              f"digits and hyphens, starting and ending with a letter or digit.")
+    if not AWS_NAME.match(spec.endpoint):
+        raise ValidationError(f"Endpoint name {spec.endpoint!r} does not fit AWS: 1-63 "
+                              f"letters, digits and hyphens.")
+    if spec.cron.strip().upper() == "NOW" and not (spec.window_start and spec.window_end):
+        raise ValidationError("A NOW (one-time) schedule needs both window offsets, e.g. "
+                              "--window-start=-PT1H --window-end=-PT0H: SageMaker requires "
+                              "DataAnalysisStartTime and DataAnalysisEndTime with NOW.")
 
 
 def job_definition_request(settings: AwsSettings, spec: ScheduleSpec, name: str) -> dict:
