@@ -11,6 +11,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QTabWidget)
 
+from gui.adapters import quick
+from gui.desktop_notifier import DesktopNotifier
 from gui.errors import show_error
 from gui.jobs import JobRunner
 from gui.scheduler_driver import SchedulerDriver
@@ -38,6 +40,7 @@ class MainWindow(QMainWindow):
         self._settings = settings or Settings()
         self.workspace = None
         self.scheduler = SchedulerDriver(runner, self)
+        self.notifier = DesktopNotifier(self)
         self.setWindowTitle("Model Monitor Desktop")
         self.resize(1280, 820)
         self._build_ui()
@@ -207,6 +210,14 @@ class MainWindow(QMainWindow):
     def _on_alert_changed(self, event) -> None:
         self.statusBar().showMessage(f"Alert {event.rule}: {event.old_state} → {event.new_state}",
                                      STATUS_MESSAGE_MS)
+        if event.new_state == "ALARM" and self.workspace is not None:
+            self._runner.submit(quick(self.workspace.get_alert_rule), event.rule,
+                                on_done=lambda rule, e=event: self._notify_desktop(rule, e),
+                                name="Alert notification")
+
+    def _notify_desktop(self, rule, event) -> None:
+        if rule is not None and "desktop" in rule.destinations:
+            self.notifier.notify(f"Alert {event.rule}: ALARM", event.reason)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._settings.set_value("window/geometry", self.saveGeometry())

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.errors import AppError
 from core.scheduling import worker as execution_worker
+from core.notifications.outbox import Deliverer
 from core.scheduling.alerts import evaluate_alerts
 from core.formats.cron import next_runs, parse_expression, runs_between
 from core.scheduling.lock import SchedulerLock, SchedulerLockedError
@@ -57,6 +58,8 @@ class Scheduler:
         self._worker = execution_worker.ExecutionWorker()
         self._run_lock = threading.Lock()  # tick() and run_now() may come from two threads
         self._stop = threading.Event()
+        # Alert notifications go out from their own thread: a dead receiver never delays a run.
+        self._deliverer = Deliverer(workspace)
 
     # -- ownership -------------------------------------------------------------------------
 
@@ -72,6 +75,7 @@ class Scheduler:
         if self._lock.held:
             return []
         self._lock.acquire()
+        self._deliverer.start()
         orphans = self.workspace.fail_interrupted_executions(INTERRUPTED)
         if orphans:
             log.warning("marked %d interrupted executions Failed: %s", len(orphans), orphans)
@@ -84,6 +88,7 @@ class Scheduler:
     def close(self) -> None:
         """Stop the execution process and give up the workspace."""
         self._worker.close()
+        self._deliverer.stop()
         self._lock.release()
 
     def __enter__(self) -> Scheduler:

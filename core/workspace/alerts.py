@@ -8,12 +8,15 @@ API: ``create_alert_rule(AlertRule)``, ``get_alert_rule(name)``,
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from core.errors import ValidationError
+from core.notifications.destinations import parse_destinations
 from core.workspace.db import from_db_time, to_db_time, utc_now
+from core.workspace.notifications import queue_notifications
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
 COMPARISONS = {">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold",
@@ -41,6 +44,7 @@ class AlertRule:
     state_reason: str = ""
     state_updated_at: datetime | None = None
     created_at: datetime | None = None
+    destinations: tuple[str, ...] = ()  # webhook:URL, email:ADDRESS, desktop
 
     @property
     def description(self) -> str:
@@ -72,8 +76,7 @@ class AlertStore:
         rule = _validated(rule)
         rule = replace(rule, state=INSUFFICIENT_DATA, state_reason="Not evaluated yet.",
                        created_at=utc_now(), state_updated_at=utc_now())
-        row = tuple(to_db_time(v) if isinstance(v, datetime) else v
-                    for v in (getattr(rule, f) for f in _FIELDS))
+        row = tuple(_db_value(getattr(rule, f)) for f in _FIELDS)
 
         def insert(conn: sqlite3.Connection) -> None:
             if conn.execute("SELECT 1 FROM alert_rules WHERE name = ?", (rule.name,)).fetchone():
@@ -107,17 +110,19 @@ class AlertStore:
         now = to_db_time(utc_now())
 
         def update(conn: sqlite3.Connection) -> int | None:
-            row = conn.execute("SELECT state FROM alert_rules WHERE name = ?", (name,)).fetchone()
+            row = conn.execute("SELECT * FROM alert_rules WHERE name = ?", (name,)).fetchone()
             if row is None:
                 return None
             conn.execute("UPDATE alert_rules SET state = ?, state_reason = ?, state_updated_at = ? "
                          "WHERE name = ?", (state, reason, now, name))
             if row["state"] == state:
                 return None
-            return conn.execute(
+            event_id = conn.execute(
                 "INSERT INTO alert_history (rule, timestamp, old_state, new_state, reason, "
                 "execution_id) VALUES (?, ?, ?, ?, ?, ?)",
                 (name, now, row["state"], state, reason, execution_id)).lastrowid
+            queue_notifications(conn, row, event_id, row["state"], state, now)
+            return event_id
 
         event_id = self._db.write(update)
         if event_id is None:
@@ -153,7 +158,16 @@ def _validated(rule: AlertRule) -> AlertRule:
     except (TypeError, ValueError):
         raise ValidationError(f"Threshold {rule.threshold!r} is not a number.") from None
     return replace(rule, comparison=symbol, threshold=threshold, name=rule.name.strip(),
-                   metric=rule.metric.strip())
+                   metric=rule.metric.strip(),
+                   destinations=parse_destinations(rule.destinations))
+
+
+def _db_value(value):
+    if isinstance(value, datetime):
+        return to_db_time(value)
+    if isinstance(value, tuple):
+        return json.dumps(list(value))
+    return value
 
 
 def _rule(row: sqlite3.Row) -> AlertRule:
@@ -161,4 +175,5 @@ def _rule(row: sqlite3.Row) -> AlertRule:
     values["enabled"] = bool(values["enabled"])
     values["state_updated_at"] = from_db_time(values["state_updated_at"])
     values["created_at"] = from_db_time(values["created_at"])
+    values["destinations"] = tuple(json.loads(values["destinations"] or "[]"))
     return AlertRule(**values)

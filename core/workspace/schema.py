@@ -134,8 +134,28 @@ INSERT OR IGNORE INTO metric_catalog (name, endpoint, schedule)
 CREATE INDEX metric_points_by_schedule ON metric_points (name, schedule, timestamp)
 """
 
+# v3: alert rules name where their state changes go; an outbox of deliveries, each retried
+# with backoff until delivered or given up, so a receiver that is down loses nothing.
+_V3_NOTIFICATIONS = """
+ALTER TABLE alert_rules ADD COLUMN destinations TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    rule TEXT NOT NULL,
+    event_id INTEGER NOT NULL,
+    destination TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'Pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    delivered_at TEXT,
+    UNIQUE (event_id, destination)
+);
+CREATE INDEX notifications_due ON notifications (status, next_attempt_at)
+"""
+
 # Migration N (1-based) brings a file from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3_NOTIFICATIONS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

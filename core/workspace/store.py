@@ -19,6 +19,7 @@ from core.errors import AppError, ValidationError
 from core.workspace.alerts import AlertStore
 from core.workspace.db import Database, from_db_time, to_db_time, utc_now
 from core.workspace.executions import ExecutionStore
+from core.workspace.notifications import NotificationStore
 from core.workspace.schedules import ScheduleStore
 from core.workspace.schema import migrate
 
@@ -63,7 +64,7 @@ _ENDPOINT_FIELDS = tuple(f.name for f in fields(EndpointRecord))
 _ENDPOINT_UPDATABLE = frozenset(_ENDPOINT_FIELDS) - {"name", "created_at", "updated_at"}
 
 
-class Workspace(ScheduleStore, ExecutionStore, AlertStore):
+class Workspace(ScheduleStore, ExecutionStore, AlertStore, NotificationStore):
     """A workspace folder and its database. Open with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, root: Path, db: Database) -> None:

@@ -252,12 +252,13 @@ class ExecutionsTab(QWidget):
         if self.history.metric.findText(metric) >= 0 and metric != self.history.metric.currentText():
             self._load_history(metric)
 
-    def _on_alert_requested(self, metric: str, comparison: str, threshold: float) -> None:
+    def _on_alert_requested(self, metric: str, comparison: str, threshold: float,
+                            destinations: list) -> None:
         if self._schedule is None:
             return
         self.banner.clear()
         self._submit(loaders.add_alert_rule, self._workspace, self._schedule.name, metric,
-                     comparison, threshold,
+                     comparison, threshold, destinations=tuple(destinations),
                      on_done=lambda _r: self._load_history(self.history.metric.currentText()),
                      name="Add alert")
 

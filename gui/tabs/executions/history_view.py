@@ -59,7 +59,8 @@ class HistoryView(QWidget):
     """``set_history(history)`` redraws; choosing another metric emits ``metric_changed``."""
 
     metric_changed = Signal(str)
-    alert_requested = Signal(str, str, float)  # metric pattern, comparison, threshold
+    # metric pattern, comparison, threshold, destinations (webhook:URL, email:ADDRESS, desktop)
+    alert_requested = Signal(str, str, float, list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +81,12 @@ class HistoryView(QWidget):
         self.alert_threshold.setDecimals(3)
         self.alert_threshold.setRange(-1e9, 1e9)
         self.alert_threshold.setValue(0.1)
+        self.alert_notify = QLineEdit()
+        self.alert_notify.setPlaceholderText("notify: desktop, webhook:https://…, email:you@…")
+        self.alert_notify.setToolTip("Where a change into or out of ALARM is sent, separated by "
+                                     "commas: desktop (this app's tray), webhook:URL (a "
+                                     "Slack-compatible JSON POST) or email:ADDRESS (SMTP from "
+                                     "the MODEL_MONITOR_SMTP_* environment variables)")
         self.add_alert_button = QPushButton("Add alert")
         top = QHBoxLayout()
         top.addWidget(QLabel("Metric:"))
@@ -90,6 +97,7 @@ class HistoryView(QWidget):
         alert_row.addWidget(self.alert_metric, 1)
         alert_row.addWidget(self.alert_comparison)
         alert_row.addWidget(self.alert_threshold)
+        alert_row.addWidget(self.alert_notify, 1)
         alert_row.addWidget(self.add_alert_button)
         self.rules = RecordTableModel(RULE_COLUMNS, self)
         self.events = RecordTableModel(EVENT_COLUMNS, self)
@@ -169,8 +177,10 @@ class HistoryView(QWidget):
         return list(xs if xs is not None else []), list(ys if ys is not None else [])
 
     def _on_add_alert_clicked(self) -> None:
+        destinations = [d.strip() for d in self.alert_notify.text().split(",") if d.strip()]
         self.alert_requested.emit(self.alert_metric.text().strip(),
-                                  self.alert_comparison.currentText(), self.alert_threshold.value())
+                                  self.alert_comparison.currentText(), self.alert_threshold.value(),
+                                  destinations)
 
     def _on_metric_activated(self, _index: int) -> None:
         self.metric_changed.emit(self.metric.currentText())

@@ -76,14 +76,14 @@ def load_history(workspace, schedule, metric: str = "", *, progress=None,
 
 
 def add_alert_rule(workspace, schedule: str, metric: str, comparison: str, threshold: float, *,
-                   progress=None, cancel=None):
+                   destinations: tuple[str, ...] = (), progress=None, cancel=None):
     """A rule on ``metric`` for ``schedule``, evaluated at once on the metrics so far."""
     from core.scheduling.alerts import evaluate_alerts
     from core.workspace.alerts import AlertRule
 
     name = f"{schedule}: {metric} {comparison} {threshold:g}"
     rule = workspace.create_alert_rule(AlertRule(name, metric, comparison, threshold,
-                                                 schedule=schedule))
+                                                 schedule=schedule, destinations=destinations))
     evaluate_alerts(workspace, schedule)
     return rule
 
