@@ -92,6 +92,8 @@ class MainWindow(QMainWindow):
                                                 self._on_open_results_triggered)
         self.settings_action = self._action(file_menu, "&AWS settings…", "Ctrl+,",
                                             self._on_settings_triggered)
+        self.managed_action = self._action(file_menu, "SageMaker &schedules…", "Ctrl+Shift+M",
+                                           self._on_managed_schedules_triggered)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         view_menu = self.menuBar().addMenu("&View")
@@ -189,6 +191,23 @@ class MainWindow(QMainWindow):
         dialog.exec()
         dialog.deleteLater()
         self.deployment_tab.refresh()  # the AWS backend appears once it is set up
+
+    def _on_managed_schedules_triggered(self) -> None:
+        from gui.dialogs.managed_schedules_dialog import ManagedSchedulesDialog
+        from gui.tabs.executions_tab import aws_configured
+
+        if not aws_configured():
+            QMessageBox.information(self, "SageMaker schedules", "Set up the AWS backend first "
+                                    "(File > AWS settings).")
+            return
+        dialog = ManagedSchedulesDialog(self._runner, self)
+        dialog.open_requested.connect(self._open_managed_execution)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def _open_managed_execution(self, location: str) -> None:
+        self.tabs.setCurrentWidget(self.executions_tab)
+        self.executions_tab.open_remote(location)
 
     def _on_refresh_triggered(self) -> None:
         self.tabs.currentWidget().refresh()

@@ -295,16 +295,20 @@ class ExecutionsTab(QWidget):
         if not accepted:
             return
         if remote:
-            self.banner.clear()
-            self._shown_execution = None
-            ticket = self._next_report()
-            self._submit(_open_remote, locations[0], baseline,
-                         on_done=lambda r, t=ticket: self._on_results_loaded(r, t),
-                         name="Open results from AWS")
+            self.open_remote(locations[0], baseline)
             return
         first = Path(locations[0])
         self._settings.set_value("results/last_dir", str(first if first.is_dir() else first.parent))
         self.show_results(locations, baseline)
+
+    def open_remote(self, location: str, baseline: str | None = None) -> None:
+        """Show results from S3 or a processing job ARN (downloaded on a worker)."""
+        self.banner.clear()
+        self._shown_execution = None
+        ticket = self._next_report()
+        self._submit(_open_remote, location, baseline,
+                     on_done=lambda r, t=ticket: self._on_results_loaded(r, t),
+                     name="Open results from AWS")
 
     def show_results(self, locations: list[str], baseline: str | None = None) -> None:
         """Load result documents on a worker and show them."""
