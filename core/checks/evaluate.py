@@ -13,11 +13,13 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from core.checks.drift_report import ExtraChecks, feature_drift
 from core.formats.constraints import monitoring_config
 from core.formats.jackson import java_double
 from core.formats.violations import violation
-from core.profiling.deequ_types import TypeCounts
+from core.profiling.deequ_types import TypeCounts, classes_of, classify
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class Evaluation:
 
 def evaluate_constraints(baseline_statistics: dict, constraints: dict, current_statistics: dict,
                          type_counts: Mapping[str, TypeCounts], *,
+                         domain_counts: Mapping[str, int] | None = None,
                          extra: ExtraChecks | None = None) -> Evaluation:
     """Run every enabled check of ``constraints`` over the current window.
 
@@ -52,6 +55,9 @@ def evaluate_constraints(baseline_statistics: dict, constraints: dict, current_s
         constraints: the baseline ``constraints.json``.
         current_statistics: this window's statistics document.
         type_counts: the profiler's per-value type counts of each current column.
+        domain_counts: per column with a domain, how many present values are inside it
+            (``ProfileResult.domain_counts``); without it the window's categorical buckets
+            are used, which only String windows have.
         extra: thresholds for our own PSI / JS / null-rate checks; off when None.
 
     Returns:
@@ -76,16 +82,22 @@ def evaluate_constraints(baseline_statistics: dict, constraints: dict, current_s
         result.drift[name] = report
         if not _enabled(cfg, "evaluate_constraints"):
             continue
-        result.violations += _feature_checks(feature, now, type_counts.get(name), cfg)
+        inside = (domain_counts or {}).get(name)
+        result.violations += _feature_checks(feature, now, type_counts.get(name), cfg,
+                                             base_features.get(name), inside)
         drifted += _drift_violations(name, report)
     result.violations += drifted
     return result
 
 
-def _feature_checks(feature: dict, now: dict, counts: TypeCounts | None, cfg: dict) -> list[dict]:
+def _feature_checks(feature: dict, now: dict, counts: TypeCounts | None, cfg: dict,
+                    baseline: dict | None, inside: int | None) -> list[dict]:
     name, out = feature["name"], []
     expected_type = feature.get("inferred_type")
-    ratio = counts.share_of(expected_type) if counts is not None and expected_type else None
+    ratio = None
+    if counts is not None and expected_type:
+        held = _string_classes(baseline) if expected_type == "String" else None
+        ratio = counts.share_of(expected_type, held)
     threshold = float(cfg.get("datatype_check_threshold", 1.0))
     if ratio is not None and ratio < threshold:
         out.append(violation(name, DATA_TYPE, (
@@ -98,8 +110,11 @@ def _feature_checks(feature: dict, now: dict, counts: TypeCounts | None, cfg: di
             out.append(violation(name, COMPLETENESS,
                                  CONSTRAINT_NOT_MET.format(java_double(observed))))
     domains = (feature.get("string_constraints") or {}).get("domains")
-    if domains and "string_statistics" in now:
-        share = _domain_share(now, set(domains))
+    if domains:
+        if inside is not None and counts is not None:
+            share = inside / counts.present if counts.present else None
+        else:
+            share = _domain_share(now, {str(d) for d in domains})
         threshold = float(cfg.get("domain_content_threshold", 1.0))
         if share is not None and share < threshold:
             out.append(violation(name, CATEGORICAL_VALUES,
@@ -166,8 +181,28 @@ def _completeness(feature: dict, counts: TypeCounts | None) -> float | None:
     return present / (present + missing) if present + missing else None
 
 
+def _string_classes(baseline: dict | None) -> tuple[str, ...] | None:
+    """The value classes a String baseline feature held (say text and integers, but no
+    booleans), read from its categorical buckets when they list every present value; None
+    (any class matches String) when they do not."""
+    stats = (baseline or {}).get("string_statistics") or {}
+    buckets = ((stats.get("distribution") or {}).get("categorical") or {}).get("buckets")
+    try:
+        listed = sum(int(bucket["count"]) for bucket in buckets or ())
+        present = int((stats.get("common") or {})["num_present"])
+        values = [str(bucket["value"]) for bucket in buckets or ()]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not values or listed != present:
+        return None
+    return classes_of(classify(pa.array(values, pa.string())).counts)
+
+
 def _domain_share(feature: dict, domains: set[str]) -> float | None:
-    stats = feature["string_statistics"]
+    """Share of present values inside the domain, from the window's categorical buckets."""
+    stats = feature.get("string_statistics")
+    if stats is None:
+        return None
     buckets = ((stats.get("distribution") or {}).get("categorical") or {}).get("buckets") or []
     present = (stats.get("common") or {}).get("num_present", 0)
     if not present:

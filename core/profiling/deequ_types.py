@@ -62,10 +62,13 @@ class TypeCounts:
             return "String"
         return "Fractional" if self.fractional else "Integral"
 
-    def share_of(self, column_type: str) -> float | None:
+    def share_of(self, column_type: str,
+                 accepted: tuple[str, ...] | None = None) -> float | None:
         """The share of non-null values a column of ``column_type`` may hold (the data-type
         check's ratio); None when there is nothing to judge.
 
+        ``accepted`` narrows the value classes that match (a subset of
+        ``accepted_classes(column_type)``, such as the classes a baseline really held).
         Deequ's ratio (Constraint.scala ``ratioTypes``) is 0.0 when no value is of the type,
         so a window whose values are all missing gets 0.0 for a typed baseline. A baseline
         that is itself Unknown has nothing to hold but missing values.
@@ -73,11 +76,17 @@ class TypeCounts:
         present = self.present
         if column_type == "Unknown":
             return 0.0 if present else None
-        accepted = accepted_classes(column_type)
+        if accepted is None:
+            accepted = accepted_classes(column_type)
         if not accepted:
             return None
         matching = sum(getattr(self, name) for name in accepted)
         return matching / present if present else 0.0
+
+
+def classes_of(counts: TypeCounts) -> tuple[str, ...]:
+    """The value classes ``counts`` holds at least one value of."""
+    return tuple(name for name in _CLASSES if getattr(counts, name))
 
 
 def accepted_classes(column_type: str) -> tuple[str, ...]:

@@ -43,14 +43,20 @@ class ProfileResult:
     type_counts: dict[str, TypeCounts]
     item_count: int
     column_names: list[str] = field(default_factory=list)
+    # per column given a domain: how many present values are inside it
+    domain_counts: dict[str, int] = field(default_factory=dict)
 
 
 class ColumnProfile:
     """Everything accumulated for one column."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, domain: list[str] | None = None) -> None:
         self.name = name
         self.counts = TypeCounts()
+        # The baseline's domain, when checking a window: values inside it are counted
+        # exactly, whatever the column's type and however many distinct values it has.
+        self.domain = pa.array(domain, pa.string()) if domain is not None else None
+        self.inside = 0
         # The numeric summary while the column may still be numeric: of the long reading
         # while every value is integral, then of the double reading (see ``Classified``).
         self.numeric: NumericSummary | None = NumericSummary()
@@ -80,6 +86,9 @@ class ColumnProfile:
                 if self.numeric_doubles is not None:
                     self.numeric_doubles.update(classified.numbers)
         self._count_text(array)
+        if self.domain is not None:
+            inside = pc.is_in(_present_text(array), value_set=self.domain)
+            self.inside += int(pc.sum(inside).as_py() or 0)
 
     def _count_text(self, array: pa.Array) -> None:
         rows = self.counts.present + self.counts.missing
@@ -108,6 +117,7 @@ class ColumnProfile:
             self.numeric.merge(other.numeric)
         self.values.merge(other.values)
         self.text_complete = self.text_complete and other.text_complete
+        self.inside += other.inside
 
     @property
     def needs_text_pass(self) -> bool:
@@ -144,9 +154,13 @@ def _double_reading(column: ColumnProfile, integral: bool) -> NumericSummary:
 class TableProfiler:
     """Streams record batches (columns matched by position) into per-column profiles."""
 
-    def __init__(self, column_names: list[str]) -> None:
+    def __init__(self, column_names: list[str],
+                 domains: dict[str, list[str]] | None = None) -> None:
+        """``domains``: per column name, the values to count separately (a baseline's
+        ``string_constraints.domains``; see ``ProfileResult.domain_counts``)."""
         self.column_names = list(column_names)
-        self.columns = [ColumnProfile(name) for name in self.column_names]
+        domains = domains or {}
+        self.columns = [ColumnProfile(name, domains.get(name)) for name in self.column_names]
         self.item_count = 0
 
     def update(self, batch: pa.RecordBatch | pa.Table) -> None:
@@ -183,7 +197,9 @@ class TableProfiler:
             "features": [column.feature() for column in self.columns],
         }
         counts = {column.name: column.counts for column in self.columns}
-        return ProfileResult(statistics, counts, self.item_count, list(self.column_names))
+        inside = {c.name: c.inside for c in self.columns if c.domain is not None}
+        return ProfileResult(statistics, counts, self.item_count, list(self.column_names),
+                             inside)
 
 
 def profile_dataset(spec: DatasetSpec, *, progress: ProgressFn = no_progress,

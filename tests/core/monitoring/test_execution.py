@@ -259,6 +259,32 @@ def test_a_dropped_column_gets_the_missing_column_check(tmp_path, baseline):
                        "in current dataset: 2, Number of columns in baseline constraints: 3"}]
 
 
+def test_a_text_column_turning_numeric_breaks_its_type_and_domain(tmp_path):
+    # "c" held text only, "d" text and integers: the data-type check matches the value
+    # classes each held; both domains are checked whatever type the window has
+    base = "c,d\n" + "a,A1\nb,7\nc,8\n" * 2
+    result = _dataset_run(tmp_path / "run", base, "c,d\n1,9\n2,7\n1,8\n")
+    assert result.violations == [
+        {"feature_name": "c", "constraint_check_type": "data_type_check",
+         "description": "Data type match requirement is not met. Expected data type: String, "
+                        "Expected match: 100.0%. Observed: Only 0.0% of data is String."},
+        {"feature_name": "c", "constraint_check_type": "categorical_values_check",
+         "description": "Value: 0.0 does not meet the constraint requirement! "},
+        {"feature_name": "d", "constraint_check_type": "categorical_values_check",
+         "description": "Value: 0.6666666666666666 does not meet the constraint requirement! "}]
+    # a baseline whose buckets do not list every value (say a hand-trimmed file) cannot
+    # say which classes it held: any value then matches String
+    statistics = json.loads((tmp_path / "run/baseline/statistics.json").read_text())
+    del statistics["features"][0]["string_statistics"]["distribution"]
+    (tmp_path / "trimmed.json").write_text(json.dumps(statistics))
+    trimmed = run_monitoring(MonitoringRequest(
+        tmp_path / "trimmed.json", tmp_path / "run/baseline/constraints.json",
+        tmp_path / "reports2", None, "adhoc", SCHEDULED,
+        dataset=DatasetSpec(str(tmp_path / "run/window.csv"))))
+    assert [v["constraint_check_type"] for v in trimmed.violations] == [
+        "categorical_values_check", "categorical_values_check"]
+
+
 def _at_and_past(tmp_path, baseline, rows, feature: str, key: str) -> tuple:
     """Runs with the threshold set to the measured distance, then to the next double below."""
     config = {"comparison_method": "Simple"}
