@@ -13,10 +13,14 @@ from core.formats.constraints import DEFAULT_MONITORING_CONFIG
 from core.profiling.profiler import ProfileResult
 
 # Deequ's profiler only builds a histogram (and so allows a domain) at or below this many
-# distinct values.
+# approximate distinct values, nulls not counted (ColumnProfiler.scala 2.0.2, lines 71, 571).
 HISTOGRAM_MAX_DISTINCT = 120
-# CategoricalRangeRule: at most this share of the distinct values may occur exactly once.
+# CategoricalRangeRule: at most this share of the histogram's entries may occur exactly once
+# (CategoricalRangeRule.scala 2.0.2, lines 42-47).
 MAX_SINGLETON_RATIO = 0.1
+# The histogram's entry for missing values (Histogram.scala 2.0.2, line 126): it counts as an
+# entry for the singleton ratio, and is left out of the suggested domain (line 55).
+NULL_ENTRY = "NullValue"
 
 
 def suggest_constraints(profile: ProfileResult) -> dict:
@@ -59,8 +63,21 @@ def _domain(stats: dict) -> list[str] | None:
     distinct = stats.get("distinct_count", len(buckets or ()))
     if not buckets or distinct > HISTOGRAM_MAX_DISTINCT:
         return None
-    singletons = sum(1 for bucket in buckets if bucket.get("count") == 1)
-    if singletons / len(buckets) > MAX_SINGLETON_RATIO:
+    if _singleton_ratio(buckets, (stats.get("common") or {}).get("num_missing", 0)) > \
+            MAX_SINGLETON_RATIO:
         return None
     ranked = sorted(buckets, key=lambda b: (-b.get("count", 0), str(b.get("value"))))
+    # A value literally spelled "NullValue" shares Deequ's null entry, which Deequ leaves out
+    # of the domain; we keep it, or the baseline's own data would break its constraint.
     return [str(bucket.get("value")) for bucket in ranked]
+
+
+def _singleton_ratio(buckets: list[dict], missing: int) -> float:
+    """Deequ's share of histogram entries seen exactly once, its null entry included: Deequ
+    histograms read a null as the text "NullValue" (ColumnProfiler.scala 2.0.2, lines
+    596-597), so nulls and that text are one entry."""
+    counts = {str(b.get("value")): int(b.get("count", 0)) for b in buckets}
+    if missing:
+        counts[NULL_ENTRY] = counts.get(NULL_ENTRY, 0) + int(missing)
+    singletons = sum(1 for count in counts.values() if count == 1)
+    return singletons / len(counts)

@@ -169,6 +169,8 @@ def _null_rates(baseline: dict | None, current: dict) -> dict:
 def _null_rate(feature: dict | None) -> float | None:
     if not feature:
         return None
+    if feature.get("inferred_type") == "Unknown":
+        return 1.0  # Unknown: every value is missing (and there is no statistics block)
     block = feature.get("numerical_statistics") or feature.get("string_statistics") or {}
     common = block.get("common") or {}
     present, missing = common.get("num_present", 0), common.get("num_missing", 0)

@@ -134,7 +134,8 @@ def _analyze(request: MonitoringRequest, staging: Path, work: Path, progress: Pr
         cancel.raise_if_cancelled()
     progress(Progress(870, 1000, "Checking constraints"))
     evaluation = evaluate_constraints(baseline, constraints, profile.statistics,
-                                      profile.type_counts, extra=request.extra_checks)
+                                      profile.type_counts, domain_counts=profile.domain_counts,
+                                      extra=request.extra_checks)
     count = len(evaluation.violations)
     status = WITH_VIOLATIONS if count else COMPLETED
     message = (f"{WITH_VIOLATIONS}: Job completed successfully with {count} violations."

@@ -59,7 +59,9 @@ def data_quality_points(statistics: dict, drift_distances: dict[str, float], *,
         block = numeric or feature.get("string_statistics") or {}
         common = block.get("common", {})
         present, missing = common.get("num_present", 0), common.get("num_missing", 0)
-        if numeric and present:
+        if feature.get("inferred_type") == "Unknown":  # no block: every row is missing
+            missing = int((statistics.get("dataset") or {}).get("item_count", 0))
+        if numeric and present and "sum" in numeric:  # no sum: every value cast to null
             stats = {"SampleCount": float(present), "Sum": float(numeric["sum"]),
                      "Minimum": float(numeric["min"]), "Maximum": float(numeric["max"])}
             points.append(MetricPoint(namespace, f"feature_data_{name}", dims, when,

@@ -55,7 +55,7 @@ def profile_window(request, baseline: dict, constraints: dict, start: datetime, 
         if cancel:
             cancel.raise_if_cancelled()
         if profiler is None:
-            profiler = TableProfiler(list(batch.schema.names))
+            profiler = TableProfiler(list(batch.schema.names), domains=_domains(constraints))
         profiler.update(batch)
     return profiler.result() if profiler is not None else None
 
@@ -64,6 +64,16 @@ def feature_names(baseline: dict, constraints: dict) -> list[str]:
     """The baseline's column names in dataset order (statistics first, else constraints)."""
     features = baseline.get("features") or constraints.get("features") or []
     return [f["name"] for f in features]
+
+
+def _domains(constraints: dict) -> dict[str, list[str]]:
+    """Each feature's suggested domain: the window counts its values inside it exactly."""
+    out = {}
+    for feature in constraints.get("features") or []:
+        domain = (feature.get("string_constraints") or {}).get("domains")
+        if isinstance(domain, list) and domain:
+            out[feature["name"]] = [str(value) for value in domain]
+    return out
 
 
 def _capture_batches(files, names, start, end, progress, cancel) -> Iterator[pa.RecordBatch]:

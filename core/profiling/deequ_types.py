@@ -3,6 +3,12 @@
 Text values are classified with Deequ's anchored regexes. Most numeric columns take a fast,
 equivalent route: arrow parses the column and a byte-level check proves every value has a
 spelling Deequ accepts; anything unusual falls back to the regexes themselves.
+
+The numbers behind the numeric statistics are what Deequ's profiler sees after casting a
+numeric column (ColumnProfiler.castNumericStringColumns): Spark's string-to-long cast for an
+Integral column, Java's ``Double.parseDouble`` for a Fractional one. Both turn a sign followed
+by a space (``- 5``) into null, and the long cast also nulls a value beyond int64; such
+values still count as present (completeness is taken before the cast).
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ INTEGRAL_PATTERN = r"^(-|\+)? ?\d+$"
 BOOLEAN_PATTERN = r"^(true|false)$"
 
 _DIGIT0, _DOT, _MINUS = 48, 46, 45  # ASCII '0', '.', '-'
+# Deequ allows one space after the sign; neither of Spark's casts does.
+_SIGN_SPACE_PATTERN = r"^[-+] "
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+# The per-value classes a column of each reported type holds (see ``accepted_classes``).
+_CLASSES = ("integral", "fractional", "boolean", "string")
 
 
 @dataclass
@@ -51,13 +62,64 @@ class TypeCounts:
             return "String"
         return "Fractional" if self.fractional else "Integral"
 
+    def share_of(self, column_type: str,
+                 accepted: tuple[str, ...] | None = None) -> float | None:
+        """The share of non-null values a column of ``column_type`` may hold (the data-type
+        check's ratio); None when there is nothing to judge.
+
+        ``accepted`` narrows the value classes that match (a subset of
+        ``accepted_classes(column_type)``, such as the classes a baseline really held).
+        Deequ's ratio (Constraint.scala ``ratioTypes``) is 0.0 when no value is of the type,
+        so a window whose values are all missing gets 0.0 for a typed baseline. A baseline
+        that is itself Unknown has nothing to hold but missing values.
+        """
+        present = self.present
+        if column_type == "Unknown":
+            return 0.0 if present else None
+        if accepted is None:
+            accepted = accepted_classes(column_type)
+        if not accepted:
+            return None
+        matching = sum(getattr(self, name) for name in accepted)
+        return matching / present if present else 0.0
+
+
+def classes_of(counts: TypeCounts) -> tuple[str, ...]:
+    """The value classes ``counts`` holds at least one value of."""
+    return tuple(name for name in _CLASSES if getattr(counts, name))
+
+
+def accepted_classes(column_type: str) -> tuple[str, ...]:
+    """The value classes a column inferred as ``column_type`` can hold.
+
+    Derived from the inference rule itself so that checking agrees with inferring: a class
+    is accepted when some mix of classes that includes it is inferred as ``column_type``.
+    Integral holds integral values only; Fractional holds fractional and integral ones
+    ("1.5, 2" is Fractional); String holds every class (one text value, or booleans mixed
+    with numbers, make a column String, and SageMaker reports Boolean as String).
+    """
+    accepted: set[str] = set()
+    for mask in range(1, 2 ** len(_CLASSES)):
+        mix = [name for i, name in enumerate(_CLASSES) if mask >> i & 1]
+        if TypeCounts(**dict.fromkeys(mix, 1)).inferred_type() == column_type:
+            accepted.update(mix)
+    return tuple(name for name in _CLASSES if name in accepted)
+
 
 @dataclass
 class Classified:
-    """One chunk of a column: its type counts and, when every value is numeric, the numbers."""
+    """One chunk of a column: its type counts and, when every value is numeric, the numbers.
+
+    ``numbers`` are the values as a Fractional column's statistics see them (Java's
+    ``Double.parseDouble``), ``longs`` as an Integral column's see them (Spark's long cast,
+    as doubles); each float64, cast nulls dropped, in order. ``longs`` is None when the chunk
+    holds a fractional value (the column can no longer be Integral) and is ``numbers`` itself
+    when both readings agree, which is nearly always.
+    """
 
     counts: TypeCounts
-    numbers: np.ndarray | None  # float64, nulls dropped, in order; None if any non-numeric
+    numbers: np.ndarray | None  # None if any value is not numeric
+    longs: np.ndarray | None = None
 
 
 def classify(array: pa.Array | pa.ChunkedArray) -> Classified:
@@ -69,7 +131,7 @@ def classify(array: pa.Array | pa.ChunkedArray) -> Classified:
         array = array.dictionary_decode()
         kind = array.type
     if pa.types.is_integer(kind):
-        return _classify_typed(array, integral=True)
+        return _classify_integers(array)
     if pa.types.is_floating(kind):
         return _classify_floats(array)
     if pa.types.is_boolean(kind):
@@ -82,14 +144,13 @@ def classify(array: pa.Array | pa.ChunkedArray) -> Classified:
     return _classify_text(array)
 
 
-def _classify_typed(array: pa.Array, *, integral: bool) -> Classified:
+def _classify_integers(array: pa.Array) -> Classified:
     values = array.drop_null()
-    counts = TypeCounts(missing=array.null_count)
-    if integral:
-        counts.integral = len(values)
-    else:
-        counts.fractional = len(values)
-    return Classified(counts, primitive_values(values).astype(np.float64))
+    counts = TypeCounts(integral=len(values), missing=array.null_count)
+    if pa.types.is_uint64(values.type):  # beyond int64 the long cast gives null
+        values = values.filter(pc.less_equal(values, pa.scalar(_LONG_MAX, pa.uint64())))
+    numbers = primitive_values(values).astype(np.float64)
+    return Classified(counts, numbers, numbers)
 
 
 def _classify_floats(array: pa.Array) -> Classified:
@@ -109,13 +170,13 @@ def _classify_text(array: pa.StringArray) -> Classified:
         offsets, raw = _buffers(values)
     missing = len(array) - len(values)
     if len(values) == 0:
-        return Classified(TypeCounts(missing=missing), np.empty(0))
+        return Classified(TypeCounts(missing=missing), np.empty(0), np.empty(0))
     fast = _fast_numeric(values, offsets, raw)
     if fast is not None:
-        fractional, numbers = fast
+        fractional, numbers, longs = fast
         counts = TypeCounts(integral=len(values) - fractional, fractional=fractional,
                             missing=missing)
-        return Classified(counts, numbers)
+        return Classified(counts, numbers, longs)
     return _classify_with_regexes(values, offsets, raw, missing)
 
 
@@ -128,9 +189,9 @@ def _buffers(values: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
     return offsets - offsets[0], raw[offsets[0]:offsets[-1]]
 
 
-def _fast_numeric(values: pa.StringArray, offsets: np.ndarray,
-                  raw: np.ndarray) -> tuple[int, np.ndarray] | None:
-    """Prove every value is a plain decimal Deequ accepts; return (#fractional, numbers).
+def _fast_numeric(values: pa.StringArray, offsets: np.ndarray, raw: np.ndarray
+                  ) -> tuple[int, np.ndarray, np.ndarray | None] | None:
+    """Prove every value is a plain decimal Deequ accepts; return (#fractional, numbers, longs).
 
     With only digits, '.' and '-' in the bytes, arrow's parse succeeding leaves exactly
     ``-?digits``, ``-?digits.digits`` and the forms Deequ rejects but arrow accepts: a '.'
@@ -150,14 +211,37 @@ def _fast_numeric(values: pa.StringArray, offsets: np.ndarray,
     try:
         if dots == 0:  # integers parse faster; int64 -> double rounds like parsing would
             try:
-                return 0, primitive_values(pc.cast(values, pa.int64())).astype(np.float64)
+                longs = primitive_values(pc.cast(values, pa.int64())).astype(np.float64)
             except pa.ArrowInvalid:
                 pass  # beyond int64: parse as doubles below
+            else:
+                return 0, _negative_zeros(longs, first), longs
         numbers = primitive_values(pc.cast(values, pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     # A second '.' in one value ("1.2.3") fails arrow's parse, so each '.' is one value.
-    return dots, numbers
+    return dots, numbers, (_spark_longs(values) if dots == 0 else None)
+
+
+def _negative_zeros(longs: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The double reading of integer text: "-0" parses as -0.0, though its long is 0."""
+    minus_zero = (longs == 0.0) & (first == _MINUS)
+    if not minus_zero.any():
+        return longs
+    numbers = longs.copy()
+    numbers[minus_zero] = -0.0
+    return numbers
+
+
+def _spark_longs(values: pa.StringArray) -> np.ndarray:
+    """Integral text as Spark's long cast reads it (UTF8String.toLong: surrounding white
+    space trimmed, one sign, digits; null past int64), nulls dropped, as doubles."""
+    plain = pc.replace_substring_regex(values, r"^ ?\+?", "")  # " 5", "+5" -> "5"
+    try:
+        return primitive_values(pc.cast(plain, pa.int64())).astype(np.float64)
+    except pa.ArrowInvalid:  # some value beyond int64 (rare): decide value by value
+        kept = [int(text) for text in plain.to_pylist() if _LONG_MIN <= int(text) <= _LONG_MAX]
+        return np.array(kept, dtype=np.int64).astype(np.float64)
 
 
 def _classify_with_regexes(values: pa.StringArray, offsets: np.ndarray, raw: np.ndarray,
@@ -170,18 +254,25 @@ def _classify_with_regexes(values: pa.StringArray, offsets: np.ndarray, raw: np.
         (first == 116) | (first == 102)
     n_candidates = int(np.count_nonzero(candidate))
     counts = TypeCounts(string=len(values) - n_candidates, missing=missing)
-    numbers = None
     if n_candidates:
         subset = values if n_candidates == len(values) else values.filter(arrow_mask(candidate))
         counts.fractional = _count(subset, FRACTIONAL_PATTERN)
         counts.integral = _count(subset, INTEGRAL_PATTERN)
         counts.boolean = _count(subset, BOOLEAN_PATTERN)
         counts.string += n_candidates - counts.fractional - counts.integral - counts.boolean
-    if counts.string == 0 and counts.boolean == 0:
-        # Deequ allows one space after the sign ("- 5"); the number is the same without it.
-        unspaced = pc.replace_substring(values, " ", "")
-        numbers = primitive_values(pc.cast(unspaced, pa.float64()))
-    return Classified(counts, numbers)
+    if counts.string or counts.boolean:
+        return Classified(counts, None)
+    # Every value is numeric. A sign followed by a space is null for both casts; the only
+    # other space Deequ allows leads the value, which both casts trim.
+    sign_space = pc.match_substring_regex(values, _SIGN_SPACE_PATTERN)
+    if pc.any(sign_space).as_py():
+        values = values.filter(pc.invert(sign_space))
+    numbers = primitive_values(pc.cast(pc.utf8_ltrim(values, " "), pa.float64()))
+    longs = _spark_longs(values) if counts.fractional == 0 else None
+    if longs is not None and np.array_equal(longs, numbers) and \
+            not np.signbit(numbers[numbers == 0.0]).any():
+        longs = numbers
+    return Classified(counts, numbers, longs)
 
 
 def arrow_mask(mask: np.ndarray) -> pa.BooleanArray:

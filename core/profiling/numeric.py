@@ -45,6 +45,12 @@ class NumericSummary:
     def update(self, values: np.ndarray) -> None:
         if values.size == 0:
             return
+        # Infinite values ("1e400" parses to Infinity) make NaN sums and moments, as in
+        # Spark; numpy would also warn about it on stderr.
+        with np.errstate(invalid="ignore", over="ignore"):
+            self._update(values)
+
+    def _update(self, values: np.ndarray) -> None:
         self.count += int(values.size)
         # cumsum runs strictly left to right, unlike np.sum's pairwise reduction.
         self.sum = float(np.cumsum(np.concatenate(([self.sum], values)))[-1])

@@ -6,6 +6,7 @@ with KLL sketch, value counts); memory depends on the number of columns, not row
 
 from __future__ import annotations
 
+import copy
 import logging
 import queue
 import threading
@@ -42,28 +43,52 @@ class ProfileResult:
     type_counts: dict[str, TypeCounts]
     item_count: int
     column_names: list[str] = field(default_factory=list)
+    # per column given a domain: how many present values are inside it
+    domain_counts: dict[str, int] = field(default_factory=dict)
 
 
 class ColumnProfile:
     """Everything accumulated for one column."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, domain: list[str] | None = None) -> None:
         self.name = name
         self.counts = TypeCounts()
+        # The baseline's domain, when checking a window: values inside it are counted
+        # exactly, whatever the column's type and however many distinct values it has.
+        self.domain = pa.array(domain, pa.string()) if domain is not None else None
+        self.inside = 0
+        # The numeric summary while the column may still be numeric: of the long reading
+        # while every value is integral, then of the double reading (see ``Classified``).
         self.numeric: NumericSummary | None = NumericSummary()
+        # The double reading, kept beside the long one only once they differ ("-0", a value
+        # beyond int64): it takes over if a fractional value turns the column Fractional.
+        self.numeric_doubles: NumericSummary | None = None
         self.values = ValueCounts()
         # False once value counts no longer cover every row (see NUMERIC_TEXT_ROWS).
         self.text_complete = True
 
     def update(self, array: pa.Array) -> None:
         classified = classify(array)
+        was_integral = not self.counts.fractional
         self.counts.add(classified.counts)
         if self.numeric is not None:
             if classified.numbers is None or self.counts.boolean:
-                self.numeric = None  # the column can no longer be numeric
-            else:
+                self.numeric = self.numeric_doubles = None  # no longer numeric
+            elif self.counts.fractional:  # Fractional, now or before: the double reading
+                if was_integral and self.numeric_doubles is not None:
+                    self.numeric = self.numeric_doubles
+                self.numeric_doubles = None
                 self.numeric.update(classified.numbers)
+            else:
+                if self.numeric_doubles is None and classified.longs is not classified.numbers:
+                    self.numeric_doubles = copy.deepcopy(self.numeric)
+                self.numeric.update(classified.longs)
+                if self.numeric_doubles is not None:
+                    self.numeric_doubles.update(classified.numbers)
         self._count_text(array)
+        if self.domain is not None:
+            inside = pc.is_in(_present_text(array), value_set=self.domain)
+            self.inside += int(pc.sum(inside).as_py() or 0)
 
     def _count_text(self, array: pa.Array) -> None:
         rows = self.counts.present + self.counts.missing
@@ -76,13 +101,23 @@ class ColumnProfile:
             self.values.update(_present_text(array))
 
     def merge(self, other: ColumnProfile) -> None:
+        mine_integral, theirs_integral = not self.counts.fractional, not other.counts.fractional
         self.counts.add(other.counts)
-        if self.numeric is not None and other.numeric is not None:
-            self.numeric.merge(other.numeric)
+        if self.numeric is None or other.numeric is None or self.counts.boolean:
+            self.numeric = self.numeric_doubles = None
+        elif self.counts.fractional:  # Fractional now: merge the double readings
+            self.numeric = _double_reading(self, mine_integral)
+            self.numeric.merge(_double_reading(other, theirs_integral))
+            self.numeric_doubles = None
         else:
-            self.numeric = None
+            if self.numeric_doubles is not None or other.numeric_doubles is not None:
+                if self.numeric_doubles is None:
+                    self.numeric_doubles = copy.deepcopy(self.numeric)
+                self.numeric_doubles.merge(_double_reading(other, True))
+            self.numeric.merge(other.numeric)
         self.values.merge(other.values)
         self.text_complete = self.text_complete and other.text_complete
+        self.inside += other.inside
 
     @property
     def needs_text_pass(self) -> bool:
@@ -90,11 +125,14 @@ class ColumnProfile:
         return not self.text_complete and self.counts.inferred_type() == "String"
 
     def feature(self) -> dict:
-        """This column's entry in ``statistics.json`` ``features``."""
+        """This column's entry in ``statistics.json`` ``features``: every Integral or
+        Fractional feature has ``numerical_statistics``, every String one
+        ``string_statistics`` (what readers such as SageMaker's examples expect); an Unknown
+        one (no value at all) has neither, as in the analyzer's output."""
         kind = self.counts.inferred_type()
         feature: dict = {"name": self.name, "inferred_type": kind}
         common = {"num_present": self.counts.present, "num_missing": self.counts.missing}
-        if kind in ("Integral", "Fractional") and self.numeric is not None:
+        if kind in ("Integral", "Fractional"):
             feature["numerical_statistics"] = _numerical_statistics(common, self.numeric)
         elif kind == "String":
             stats: dict = {"common": common, "distinct_count": self.values.distinct()}
@@ -106,12 +144,23 @@ class ColumnProfile:
         return feature
 
 
+def _double_reading(column: ColumnProfile, integral: bool) -> NumericSummary:
+    """The column's summary of the double reading (the long one when they never differed)."""
+    if integral and column.numeric_doubles is not None:
+        return column.numeric_doubles
+    return column.numeric
+
+
 class TableProfiler:
     """Streams record batches (columns matched by position) into per-column profiles."""
 
-    def __init__(self, column_names: list[str]) -> None:
+    def __init__(self, column_names: list[str],
+                 domains: dict[str, list[str]] | None = None) -> None:
+        """``domains``: per column name, the values to count separately (a baseline's
+        ``string_constraints.domains``; see ``ProfileResult.domain_counts``)."""
         self.column_names = list(column_names)
-        self.columns = [ColumnProfile(name) for name in self.column_names]
+        domains = domains or {}
+        self.columns = [ColumnProfile(name, domains.get(name)) for name in self.column_names]
         self.item_count = 0
 
     def update(self, batch: pa.RecordBatch | pa.Table) -> None:
@@ -148,7 +197,9 @@ class TableProfiler:
             "features": [column.feature() for column in self.columns],
         }
         counts = {column.name: column.counts for column in self.columns}
-        return ProfileResult(statistics, counts, self.item_count, list(self.column_names))
+        inside = {c.name: c.inside for c in self.columns if c.domain is not None}
+        return ProfileResult(statistics, counts, self.item_count, list(self.column_names),
+                             inside)
 
 
 def profile_dataset(spec: DatasetSpec, *, progress: ProgressFn = no_progress,
@@ -220,7 +271,11 @@ def _read_ahead(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         reader.join(timeout=5)
 
 
-def _numerical_statistics(common: dict, numeric: NumericSummary) -> dict:
+def _numerical_statistics(common: dict, numeric: NumericSummary | None) -> dict:
+    if numeric is None or not numeric.count:
+        # Every present value was null after the cast ("- 5"): Deequ's mean, min, max,
+        # sum, std-dev and sketch have no value, so only the counts are written.
+        return {"common": common}
     sketch = numeric.sketch
     return {
         "common": common,

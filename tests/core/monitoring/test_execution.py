@@ -143,8 +143,10 @@ def test_chi_squared_reports_a_p_value_below_the_threshold(tmp_path, baseline):
                  baseline_paths=chi)
     entry = moved.drift["color"]
     assert entry["method"] == "ChiSquared" and entry["distance"] < 1e-6
+    # the p-value, then the same fact as a distance the usual parsers read (check-wording.md)
     assert [v["description"] for v in moved.violations] == [
-        f"Baseline drift p-value: {java_double(entry['distance'])} is below threshold: 0.1"]
+        f"ChiSquared p-value: {java_double(entry['distance'])} is below threshold: 0.1. "
+        f"Baseline drift distance: {java_double(1.0 - entry['distance'])} exceeds threshold: 0.9"]
     same = _run(tmp_path / "s", baseline, _base_rows(), baseline_paths=chi)
     assert same.drift["color"]["distance"] == pytest.approx(1.0) and same.violations == []
 
@@ -168,9 +170,147 @@ def test_missing_values_and_extra_columns(tmp_path, baseline):
     rows = [(label, "" if i % 4 == 0 else x, c) for i, (label, x, c) in enumerate(_base_rows())]
     write_capture(tmp_path / "capture", [(f"{x},{c},9", label) for label, x, c in rows])
     result = _run(tmp_path, baseline, None)
-    checks = {(v["feature_name"], v["constraint_check_type"]) for v in result.violations}
-    assert ("x", "completeness_check") in checks and ("", "extra_column_check") in checks
+    checks = {(v["feature_name"], v["constraint_check_type"]): v["description"]
+              for v in result.violations}
+    assert checks[("x", "completeness_check")] == \
+        f"Value: {java_double(1 - 375 / N_BASE)} does not meet the constraint requirement! "
+    assert checks[("_c3", "extra_column_check")] == (
+        "There are extra columns in current dataset: _c3. Number of columns in current "
+        "dataset: 4, Number of columns in baseline constraints: 3")
     assert result.drift["x"]["null_rate"]["change"] == pytest.approx(0.25, abs=0.01)
+
+
+def _only(result, check: str) -> list[tuple[str, str]]:
+    return [(v["feature_name"], v["description"]) for v in result.violations
+            if v["constraint_check_type"] == check]
+
+
+def test_a_feature_missing_from_every_row_gets_completeness_and_data_type(tmp_path, baseline):
+    rows = [(label, "", c) for label, _, c in _base_rows(n=N_CUR)]
+    result = _run(tmp_path, baseline, rows)
+    assert result.violations == [
+        {"feature_name": "x", "constraint_check_type": "data_type_check",
+         "description": "Data type match requirement is not met. Expected data type: "
+                        "Fractional, Expected match: 100.0%. Observed: Only 0.0% of data is "
+                        "Fractional."},
+        {"feature_name": "x", "constraint_check_type": "completeness_check",
+         "description": "Value: 0.0 does not meet the constraint requirement! "}]
+    assert result.drift["x"]["null_rate"]["current"] == 1.0
+    written = json.loads((result.report_dir / "statistics.json").read_text())["features"]
+    assert written[1] == {"name": "x", "inferred_type": "Unknown"}  # no statistics block
+
+
+def _dataset_run(tmp_path, baseline_csv: str, window_csv: str, **request):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "base.csv").write_text(baseline_csv)
+    (tmp_path / "window.csv").write_text(window_csv)
+    base = suggest_baseline(DatasetSpec(str(tmp_path / "base.csv")), tmp_path / "baseline")
+    return run_monitoring(MonitoringRequest(
+        base.statistics_path, base.constraints_path, tmp_path / "reports", None, "adhoc",
+        SCHEDULED, dataset=DatasetSpec(str(tmp_path / "window.csv")), **request))
+
+
+@pytest.mark.parametrize("column, kind", [("1,2,3", "Integral"), ("1.5,2,3", "Fractional"),
+                                          ("x,7,true", "String"), ("true,false,true", "String")])
+def test_every_baseline_type_flags_a_window_without_values(tmp_path, column, kind):
+    values = column.split(",")
+    result = _dataset_run(tmp_path, "a,b\n" + "".join(f"{v},k\n" for v in values),
+                          "a,b\n,k\n,k\n,k\n")
+    assert _only(result, "data_type_check") == [("a", (
+        f"Data type match requirement is not met. Expected data type: {kind}, Expected match: "
+        f"100.0%. Observed: Only 0.0% of data is {kind}."))]
+    assert _only(result, "completeness_check") == [
+        ("a", "Value: 0.0 does not meet the constraint requirement! ")]
+
+
+def test_a_feature_unknown_in_the_baseline_is_checked_too(tmp_path):
+    empty = "a,b\n,x\n,y\n,x\n"
+    typed = _dataset_run(tmp_path / "typed", empty, "a,b\n1,x\n,y\n3,x\n")
+    assert typed.violations == [{"feature_name": "a", "constraint_check_type": "data_type_check",
+                                 "description": "Data type match requirement is not met. "
+                                 "Expected data type: Unknown, Expected match: 100.0%. Observed: "
+                                 "Only 0.0% of data is Unknown."}]
+    still_empty = _dataset_run(tmp_path / "same", empty, empty)
+    assert still_empty.status_message == \
+        "Completed: Job completed successfully with no violations."
+
+
+def test_an_out_of_domain_category_gets_the_categorical_values_check(tmp_path, baseline):
+    constraints = json.loads(open(baseline[1]).read())
+    color = next(f for f in constraints["features"] if f["name"] == "color")
+    assert color["string_constraints"]["domains"] == ["a", "b", "c"]
+    rows = [(label, x, "z" if i % 8 == 0 else c)
+            for i, (label, x, c) in enumerate(_base_rows(n=N_CUR))]
+    result = _run(tmp_path, baseline, rows)
+    assert _only(result, "categorical_values_check") == [
+        ("color", "Value: 0.875 does not meet the constraint requirement! ")]
+    lowered = _constraints_with(tmp_path / "t", baseline, lambda d: d["monitoring_config"].update(
+        domain_content_threshold=0.875))
+    assert _only(_run(tmp_path / "t", baseline, rows, baseline_paths=lowered),
+                 "categorical_values_check") == []
+
+
+def test_a_dropped_column_gets_the_missing_column_check(tmp_path, baseline):
+    write_capture(tmp_path / "capture", [(x, label) for label, x, _ in _base_rows(n=N_CUR)])
+    result = _run(tmp_path, baseline, None)
+    assert result.violations == [{
+        "feature_name": "color", "constraint_check_type": "missing_column_check",
+        "description": "There are missing columns in current dataset: color. Number of columns "
+                       "in current dataset: 2, Number of columns in baseline constraints: 3"}]
+
+
+def test_a_text_column_turning_numeric_breaks_its_type_and_domain(tmp_path):
+    # "c" held text only, "d" text and integers: the data-type check matches the value
+    # classes each held; both domains are checked whatever type the window has
+    base = "c,d\n" + "a,A1\nb,7\nc,8\n" * 2
+    result = _dataset_run(tmp_path / "run", base, "c,d\n1,9\n2,7\n1,8\n")
+    assert result.violations == [
+        {"feature_name": "c", "constraint_check_type": "data_type_check",
+         "description": "Data type match requirement is not met. Expected data type: String, "
+                        "Expected match: 100.0%. Observed: Only 0.0% of data is String."},
+        {"feature_name": "c", "constraint_check_type": "categorical_values_check",
+         "description": "Value: 0.0 does not meet the constraint requirement! "},
+        {"feature_name": "d", "constraint_check_type": "categorical_values_check",
+         "description": "Value: 0.6666666666666666 does not meet the constraint requirement! "}]
+    # a baseline whose buckets do not list every value (say a hand-trimmed file) cannot
+    # say which classes it held: any value then matches String
+    statistics = json.loads((tmp_path / "run/baseline/statistics.json").read_text())
+    del statistics["features"][0]["string_statistics"]["distribution"]
+    (tmp_path / "trimmed.json").write_text(json.dumps(statistics))
+    trimmed = run_monitoring(MonitoringRequest(
+        tmp_path / "trimmed.json", tmp_path / "run/baseline/constraints.json",
+        tmp_path / "reports2", None, "adhoc", SCHEDULED,
+        dataset=DatasetSpec(str(tmp_path / "run/window.csv"))))
+    assert [v["constraint_check_type"] for v in trimmed.violations] == [
+        "categorical_values_check", "categorical_values_check"]
+
+
+def _at_and_past(tmp_path, baseline, rows, feature: str, key: str) -> tuple:
+    """Runs with the threshold set to the measured distance, then to the next double below."""
+    config = {"comparison_method": "Simple"}
+    first = _run(tmp_path / "measure", baseline, rows, baseline_paths=_constraints_with(
+        tmp_path / "measure", baseline,
+        lambda d: d["monitoring_config"]["distribution_constraints"].update(config)))
+    distance = first.drift[feature]["distance"]
+    assert 0.0 < distance < 1.0
+    runs = []
+    for name, threshold in (("at", distance), ("past", math.nextafter(distance, 0.0))):
+        paths = _constraints_with(tmp_path / name, baseline, lambda d: d["monitoring_config"][
+            "distribution_constraints"].update(config, **{key: threshold}))
+        runs.append(_run(tmp_path / name, baseline, rows, baseline_paths=paths))
+    return distance, runs
+
+
+@pytest.mark.parametrize("feature, key, rows", [
+    ("x", "comparison_threshold", _base_rows(seed=8, n=N_CUR, shift=1.5)),
+    ("color", "categorical_comparison_threshold", _base_rows(seed=9, n=N_CUR, mix=(.5, .3, .2))),
+])
+def test_drift_exactly_at_the_threshold_is_no_violation(tmp_path, baseline, feature, key, rows):
+    distance, (at, past) = _at_and_past(tmp_path, baseline, rows, feature, key)
+    assert _only(at, "baseline_drift_check") == []
+    below = java_double(math.nextafter(distance, 0.0))
+    assert _only(past, "baseline_drift_check") == [(feature, (
+        f"Baseline drift distance: {java_double(distance)} exceeds threshold: {below}"))]
 
 
 def _append(tmp_path, text: bytes):
