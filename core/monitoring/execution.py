@@ -2,7 +2,9 @@
 
 The pipeline of SageMaker's analyzer (spec sections 4, 6, 7, 8): read the window, optionally
 preprocess each record, profile, evaluate the constraints, write the report folder of the
-scheduled hour atomically, run the post-analytics script, and return the metric points.
+scheduled hour atomically (a later execution of the same hour gets its own folder beside it,
+see ``core.monitoring.report_folders``), run the post-analytics script, and return the metric
+points.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from core import atomic
+from core import atomic, permissions
 from core.checks.drift_report import ExtraChecks, dumps_report, report_document
 from core.checks.evaluate import evaluate_constraints
 from core.baseline.suggest import suggest_constraints
@@ -24,7 +26,7 @@ from core.errors import AppError, Cancelled
 from core.formats.constraints import monitoring_config, read_constraints, write_constraints
 from core.formats.statistics import read_statistics, write_statistics
 from core.formats.violations import write_violations
-from core.monitoring import window_profile
+from core.monitoring import report_folders, window_profile
 from core.monitoring.metrics import MetricPoint, data_quality_points
 from core.monitoring.preprocess import DEFAULT_TIMEOUT_S, run_postprocessor
 from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
@@ -76,10 +78,9 @@ class ExecutionResult:
 
 def report_folder(output_root: str | Path, endpoint: str | None, schedule: str,
                   scheduled_time: datetime) -> Path:
-    """``{root}/{endpoint}/{schedule}/yyyy/mm/dd/HH`` of the scheduled (UTC) hour."""
-    t = _utc(scheduled_time)
-    parts = [endpoint] if endpoint else []
-    return Path(output_root, *parts, schedule, f"{t:%Y}", f"{t:%m}", f"{t:%d}", f"{t:%H}")
+    """``{root}/{endpoint}/{schedule}/yyyy/mm/dd/HH`` of the scheduled (UTC) hour: the report
+    folder of the hour's first execution (later ones publish beside it, ``HH-MM-SS``)."""
+    return report_folders.hour_folder(output_root, endpoint, schedule, scheduled_time)
 
 
 def window_of(request: MonitoringRequest) -> tuple[datetime, datetime]:
@@ -97,14 +98,15 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
         Cancelled: ``cancel`` was set; nothing is published.
     """
     started = time.perf_counter()
-    final = report_folder(request.output_root, request.endpoint_name, request.schedule_name,
-                          request.scheduled_time)
-    staging = None
+    hour = report_folder(request.output_root, request.endpoint_name, request.schedule_name,
+                         request.scheduled_time)
+    final, staging = hour, None
     try:
         with tempfile.TemporaryDirectory(prefix="monitoring-") as work:
-            staging = atomic.staging_dir(final)
+            permissions.make_private_dirs(hour.parent)
+            staging = atomic.staging_dir(hour)
             result = _analyze(request, staging, Path(work), progress, cancel)
-            atomic.publish_dir(staging, final)
+            final = report_folders.publish_report(staging, hour, request.scheduled_time)
             staging = None
     except Cancelled:
         raise
