@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "scheduler": "cli.scheduler_cmd",
     "alerts": "cli.alerts_cmd",
     "aws": "cli.aws_cmd",
+    "workspace": "cli.workspace_cmd",
 }
 
 

@@ -131,6 +131,7 @@ class Scheduler:
         try:
             while not stop_event.is_set():
                 try:
+                    self.workspace.backup_if_due()  # a long-running app still gets daily backups
                     self.tick()
                 except AppError as error:  # a bad schedule must not end scheduling
                     log.error("scheduler tick failed: %s", error)

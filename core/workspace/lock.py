@@ -41,8 +41,10 @@ class WorkspaceLock:
                "workspace at a time.")
     error_type: type[AppError] = WorkspaceLockedError
 
-    def __init__(self, folder: str | os.PathLike) -> None:
+    def __init__(self, folder: str | os.PathLike, *, refusal: str | None = None) -> None:
         self.folder = Path(folder)
+        if refusal is not None:
+            self.refusal = refusal
         self.pid_path = self.folder / PID_NAME
         self._fd: int | None = None
 
