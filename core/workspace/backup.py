@@ -129,7 +129,7 @@ def integrity_problems(path: str | os.PathLike, *, limit: int = 100,
     try:
         check = "quick_check" if quick else "integrity_check"
         rows = [r[0] for r in conn.execute(f"PRAGMA {check}({int(limit)})")]
-        problems = [] if rows == ["ok"] else rows
+        problems = [] if rows == ["ok"] else [" ".join(str(r).split()) for r in rows]
         for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
             problems.append(f"row {rowid} of {table} points at a missing {parent} row")
         return problems[:limit]
@@ -221,7 +221,8 @@ def _choose_source(root: Path, source) -> Path:
         if problem is None:
             return backup.path
         refused.append(problem)
-    detail = f" ({'; '.join(refused)})" if refused else ""
+    detail = f" ({'; '.join(refused[:3])}{'; ...' if len(refused) > 3 else ''})" if refused \
+        else ""
     raise AppError(f"{backups_dir(root)} holds no good backup to restore{detail}.")
 
 
