@@ -190,7 +190,9 @@ class ExecutionsTab(QWidget):
             if execution.failure_reason:
                 self.banner.show_warning(f"Execution failed: {execution.failure_reason}")
             return
-        self.report.set_result(result, title)
+        # Several executions may share an hour: name this one's own report folder.
+        folder = Path(execution.report_dir)
+        self.report.set_result(result, f"{title} — {folder.parent.name}/{folder.name}")
         self.result_shown.emit(result.source)
 
     def _on_new_clicked(self) -> None:

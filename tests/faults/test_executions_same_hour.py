@@ -58,6 +58,12 @@ def test_a_ten_minute_cron_gives_each_execution_its_own_folder_and_records(ws):
         assert execution.item_count > 0
         assert _record_count(Path(execution.report_dir)) == execution.item_count
     assert sorted(p.name for p in hour.parent.iterdir()) == ["00", "00-20-00", "00-30-00"]
+    from gui.tabs.executions.loaders import load_execution_result
+
+    for execution in done:  # what the executions tab shows for each row: its own report
+        shown = load_execution_result(ws, execution)
+        assert shown.source == execution.report_dir
+        assert shown.statistics["dataset"]["item_count"] == execution.item_count
 
 
 def test_run_now_twice_in_one_second_keeps_both_reports(ws, template):
