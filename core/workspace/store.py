@@ -105,7 +105,7 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
                 backup.backup_database(db_path, root, backup.BEFORE_MIGRATION)
             applied = db.write(migrate)
             if not created:
-                backup.backup_if_due(db_path, root)
+                _daily_backup(db_path, root)
         except BaseException:
             db.close()
             raise
@@ -321,6 +321,15 @@ def _create_database_if_new(db_path: Path, root: Path) -> bool:
         fresh.close()
         for path in (partial, *(Path(f"{partial}{s}") for s in backup.SIDE_FILES)):
             path.unlink(missing_ok=True)
+
+
+def _daily_backup(db_path: Path, root: Path) -> None:
+    """The daily backup; a damaged database raises, a full or read-only disk only warns (the
+    workspace stays usable, and ``workspace check`` shows how old the newest backup is)."""
+    try:
+        backup.backup_if_due(db_path, root)
+    except OSError as error:
+        log.warning("cannot back up %s: %s", db_path, error.strerror or error)
 
 
 def _require_name(name: str, what: str) -> None:
