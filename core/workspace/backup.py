@@ -19,7 +19,7 @@ from pathlib import Path
 
 from core import permissions
 from core.errors import AppError
-from core.workspace.db import WorkspaceDatabaseError, database_error
+from core.workspace.db import database_error
 from core.workspace.lock import WorkspaceLock
 from core.workspace.schema import SCHEMA_VERSION
 
@@ -258,8 +258,7 @@ def _copy_database(source: Path, target: Path) -> None:
         finally:
             dst.close()
     except sqlite3.DatabaseError as error:
-        raise WorkspaceDatabaseError(f"Cannot copy the workspace database {source}: {error}.") \
-            from error
+        raise database_error(source, error) from error
     finally:
         src.close()
     fd = os.open(target, os.O_RDONLY)

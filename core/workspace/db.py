@@ -32,7 +32,14 @@ class WorkspaceBusyError(AppError):
 
 
 class WorkspaceDatabaseError(AppError):
-    """The workspace database file cannot be used: damaged, truncated, unreadable or full."""
+    """The workspace database file cannot be used: damaged, truncated, unreadable or full.
+
+    ``damaged`` tells a file whose content is broken from one the system cannot write now.
+    """
+
+    def __init__(self, message: str, *, damaged: bool = True) -> None:
+        super().__init__(message)
+        self.damaged = damaged
 
 
 def database_error(path: str | os.PathLike, error: sqlite3.DatabaseError) -> WorkspaceDatabaseError:
@@ -43,7 +50,8 @@ def database_error(path: str | os.PathLike, error: sqlite3.DatabaseError) -> Wor
             f"The workspace database {path} is damaged ({text}); `python main.py workspace "
             f"check` lists the damage and `python main.py workspace restore` brings back the "
             f"newest good backup.")
-    return WorkspaceDatabaseError(f"The workspace database {path} cannot be used ({text}).")
+    return WorkspaceDatabaseError(f"The workspace database {path} cannot be used ({text}).",
+                                  damaged=False)
 
 
 def _is_damage(error: sqlite3.DatabaseError) -> bool:

@@ -1,4 +1,4 @@
-"""Who drives a workspace: an OS lock on the workspace folder itself, released when its process dies.
+"""Who drives a workspace: an OS lock on the workspace folder itself, freed when its process dies.
 
 The lock is a ``flock`` on the folder's own file descriptor, not on a file in it, so deleting or
 replacing a file cannot free it (an earlier lock file could be removed, letting a second

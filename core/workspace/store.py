@@ -330,6 +330,10 @@ def _daily_backup(db_path: Path, root: Path) -> None:
         backup.backup_if_due(db_path, root)
     except OSError as error:
         log.warning("cannot back up %s: %s", db_path, error.strerror or error)
+    except WorkspaceDatabaseError as error:
+        if error.damaged:
+            raise
+        log.warning("cannot back up %s: %s", db_path, error)
 
 
 def _require_name(name: str, what: str) -> None:
