@@ -185,14 +185,15 @@ class ExecutionsTab(QWidget):
         self.banner.clear()
         title = (f"{execution.schedule} — scheduled {execution.scheduled_time:%Y-%m-%d %H:%M} UTC, "
                  f"{execution.status}, {execution.violation_count} violations")
+        if execution.report_dir:  # several executions may share an hour: name its own folder
+            folder = Path(execution.report_dir)
+            title += f" — {folder.parent.name}/{folder.name}"
         if not result.source:
             self.report.set_result(ResultSet(), title + " (no report)")
             if execution.failure_reason:
                 self.banner.show_warning(f"Execution failed: {execution.failure_reason}")
             return
-        # Several executions may share an hour: name this one's own report folder.
-        folder = Path(execution.report_dir)
-        self.report.set_result(result, f"{title} — {folder.parent.name}/{folder.name}")
+        self.report.set_result(result, title)
         self.result_shown.emit(result.source)
 
     def _on_new_clicked(self) -> None:
