@@ -15,24 +15,16 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-from core import permissions
 from core.errors import AppError, ValidationError
-from core.workspace import backup
 from core.workspace.alerts import AlertStore
-from core.workspace.db import (
-    Database,
-    WorkspaceDatabaseError,
-    from_db_time,
-    to_db_time,
-    utc_now,
-)
+from core.workspace.db import Database, from_db_time, to_db_time, utc_now
+from core.workspace.db_file import open_database, private_folder
 from core.workspace.executions import ExecutionStore
 from core.workspace.schedules import ScheduleStore
-from core.workspace.schema import SCHEMA_VERSION, migrate, schema_version
 
 log = logging.getLogger(__name__)
 
-DB_NAME = backup.DB_NAME
+DB_NAME = "workspace.db"
 SUBFOLDERS = ("capture", "baselines", "reports", "models")
 
 
@@ -82,36 +74,17 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
     def open(cls, folder: str | os.PathLike) -> Workspace:
         """Open (creating if needed) the workspace in ``folder`` and bring its schema up to date.
 
-        A new folder gets a new database. An existing ``workspace.db`` that is empty, or a
-        missing one in a workspace that has backups, is refused (never recreated empty); a
-        damaged one raises ``WorkspaceDatabaseError``. The database is backed up before a
-        migration and once a day (``core.workspace.backup``).
+        An empty (0-byte) or lost ``workspace.db`` is refused, never recreated empty, and a
+        damaged one raises ``WorkspaceDatabaseError`` (``core.workspace.db_file``).
         """
         root = Path(folder).expanduser().resolve()
         try:
             for name in SUBFOLDERS:
-                permissions.make_private_dirs(root / name, top=root)
+                private_folder(root / name, root)
         except OSError as error:
             raise AppError(f"Cannot use {root} as a workspace folder: {error.strerror or error}.") \
                 from error
-        db_path = root / DB_NAME
-        created = _create_database_if_new(db_path, root)
-        for path in (db_path, *(Path(f"{db_path}{s}") for s in backup.SIDE_FILES)):
-            permissions.make_private(path)
-        db = Database(db_path)
-        try:
-            db.enable_wal()
-            if 0 < db.read(schema_version) < SCHEMA_VERSION:
-                backup.backup_database(db_path, root, backup.BEFORE_MIGRATION)
-            applied = db.write(migrate)
-            if not created:
-                _daily_backup(db_path, root)
-        except BaseException:
-            db.close()
-            raise
-        if applied:
-            log.info("workspace %s: schema updated (%d migrations)", root, applied)
-        return cls(root, db)
+        return cls(root, open_database(root))
 
     root = property(lambda self: self._root)
     db_path = property(lambda self: self._db.path)
@@ -120,14 +93,18 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
     reports_dir = property(lambda self: self._root / "reports")
     models_dir = property(lambda self: self._root / "models")
 
-    backups_dir = property(lambda self: backup.backups_dir(self._root))
+    backups_dir = property(lambda self: self._root / "backups")
 
-    def backup_if_due(self) -> backup.Backup | None:
-        """The daily backup of the database, when the newest one is a day old."""
+    def backup_if_due(self):
+        """The daily backup of the database (a ``Backup``), when the newest is a day old."""
+        from core.workspace import backup
+
         return backup.backup_if_due(self._db.path, self._root)
 
-    def backup_now(self) -> backup.Backup:
-        """A backup of the database now (kept among the newest ``KEEP`` manual ones)."""
+    def backup_now(self):
+        """A ``Backup`` of the database now (among the newest ``KEEP`` manual ones)."""
+        from core.workspace import backup
+
         return backup.backup_database(self._db.path, self._root, backup.MANUAL)
 
     def close(self) -> None:
@@ -277,63 +254,6 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore):
         where, params = _series_filter(endpoint, schedule)
         sql = "SELECT DISTINCT name FROM metric_catalog WHERE 1 = 1" + where + " ORDER BY name"
         return [r[0] for r in self._db.read(lambda c: c.execute(sql, params).fetchall())]
-
-
-def _create_database_if_new(db_path: Path, root: Path) -> bool:
-    """Make a new database, unless one is there; refuse one that lost its content.
-
-    A new database is built beside the target and linked into place, so another process never
-    sees a half-made (0-byte) file. Returns True when this call made the database.
-    """
-    try:
-        size = db_path.stat().st_size
-    except FileNotFoundError:
-        size = None
-    if size == 0:
-        raise WorkspaceDatabaseError(
-            f"The workspace database {db_path} is empty (0 bytes), so its history is gone; it "
-            f"is left as it is: `python main.py workspace restore --workspace {root}` brings "
-            f"back the newest good backup.")
-    if size is not None:
-        return False
-    if backup.list_backups(root):
-        raise WorkspaceDatabaseError(
-            f"The workspace database {db_path} is missing but {backup.backups_dir(root)} holds "
-            f"backups of it; `python main.py workspace restore --workspace {root}` brings back "
-            f"the newest good one (no empty database is made in its place).")
-    partial = root / f".{DB_NAME}.{os.getpid()}.new"
-    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, permissions.PRIVATE_FILE))
-    fresh = Database(partial)
-    try:
-        fresh.enable_wal()
-        fresh.write(migrate)
-        fresh.close()
-        try:
-            os.link(partial, db_path)  # fails if another process made it first: use theirs
-        except FileExistsError:
-            return False
-        except OSError:  # a file system without hard links
-            if db_path.exists():
-                return False
-            os.replace(partial, db_path)
-        return True
-    finally:
-        fresh.close()
-        for path in (partial, *(Path(f"{partial}{s}") for s in backup.SIDE_FILES)):
-            path.unlink(missing_ok=True)
-
-
-def _daily_backup(db_path: Path, root: Path) -> None:
-    """The daily backup; a damaged database raises, a full or read-only disk only warns (the
-    workspace stays usable, and ``workspace check`` shows how old the newest backup is)."""
-    try:
-        backup.backup_if_due(db_path, root)
-    except OSError as error:
-        log.warning("cannot back up %s: %s", db_path, error.strerror or error)
-    except WorkspaceDatabaseError as error:
-        if error.damaged:
-            raise
-        log.warning("cannot back up %s: %s", db_path, error)
 
 
 def _require_name(name: str, what: str) -> None:
