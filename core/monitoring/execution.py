@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from core import atomic, permissions
+from core import atomic
 from core.checks.drift_report import ExtraChecks, dumps_report, report_document
 from core.checks.evaluate import evaluate_constraints
 from core.baseline.suggest import suggest_constraints
@@ -78,9 +78,10 @@ class ExecutionResult:
 
 def report_folder(output_root: str | Path, endpoint: str | None, schedule: str,
                   scheduled_time: datetime) -> Path:
-    """``{root}/{endpoint}/{schedule}/yyyy/mm/dd/HH`` of the scheduled (UTC) hour: the report
-    folder of the hour's first execution (later ones publish beside it, ``HH-MM-SS``)."""
-    return report_folders.hour_folder(output_root, endpoint, schedule, scheduled_time)
+    """``{root}/{endpoint}/{schedule}/yyyy/mm/dd/HH`` of the scheduled (UTC) hour."""
+    t = _utc(scheduled_time)
+    parts = [endpoint] if endpoint else []
+    return Path(output_root, *parts, schedule, f"{t:%Y}", f"{t:%m}", f"{t:%d}", f"{t:%H}")
 
 
 def window_of(request: MonitoringRequest) -> tuple[datetime, datetime]:
@@ -98,15 +99,14 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
         Cancelled: ``cancel`` was set; nothing is published.
     """
     started = time.perf_counter()
-    hour = report_folder(request.output_root, request.endpoint_name, request.schedule_name,
-                         request.scheduled_time)
-    final, staging = hour, None
+    final = report_folder(request.output_root, request.endpoint_name, request.schedule_name,
+                          request.scheduled_time)
+    staging = None
     try:
         with tempfile.TemporaryDirectory(prefix="monitoring-") as work:
-            permissions.make_private_dirs(hour.parent)
-            staging = atomic.staging_dir(hour)
+            staging = atomic.staging_dir(final)
             result = _analyze(request, staging, Path(work), progress, cancel)
-            final = report_folders.publish_report(staging, hour, request.scheduled_time)
+            final = report_folders.publish_report(staging, final, request.scheduled_time)
             staging = None
     except Cancelled:
         raise

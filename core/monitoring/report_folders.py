@@ -28,14 +28,6 @@ MAX_SAME_SECOND = 999  # reports for one scheduled second before giving up
 _TAKEN = {errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR, errno.EACCES}
 
 
-def hour_folder(output_root: str | Path, endpoint: str | None, schedule: str,
-                scheduled_time: datetime) -> Path:
-    """``{root}/{endpoint}/{schedule}/yyyy/mm/dd/HH`` of the scheduled (UTC) hour."""
-    t = _utc(scheduled_time)
-    parts = [endpoint] if endpoint else []
-    return Path(output_root, *parts, schedule, f"{t:%Y}", f"{t:%m}", f"{t:%d}", f"{t:%H}")
-
-
 def folder_names(scheduled_time: datetime) -> Iterator[str]:
     """The names an execution scheduled at ``scheduled_time`` may take, in order of preference."""
     t = _utc(scheduled_time)
@@ -47,7 +39,8 @@ def folder_names(scheduled_time: datetime) -> Iterator[str]:
 
 
 def publish_report(staging: str | Path, hour: str | Path, scheduled_time: datetime) -> Path:
-    """Rename the finished ``staging`` folder to the first free name beside ``hour``.
+    """Rename the finished ``staging`` folder to the first free name beside ``hour`` (the hour
+    folder of ``core.monitoring.execution.report_folder``).
 
     Returns:
         The report folder now holding the files.

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.monitoring.execution import MonitoringRequest, run_monitoring
-from core.monitoring.report_folders import folder_names, hour_folder, publish_report
+from core.monitoring.execution import report_folder as hour_folder
+from core.monitoring.report_folders import folder_names, publish_report
 from core.scheduling.scheduler import Scheduler
 from core.workspace.schedules import ScheduleRecord
 from core.workspace.store import Workspace
