@@ -247,3 +247,21 @@ def test_a_migration_is_preceded_by_a_backup(tmp_path):
     [before] = [b for b in backup.list_backups(folder) if b.kind == backup.BEFORE_MIGRATION]
     assert backup.file_schema_version(before.path) == 1
     assert backup.file_schema_version(folder / "workspace.db") == SCHEMA_VERSION
+
+
+def test_processes_creating_one_workspace_at_once_never_see_an_empty_file(tmp_path):
+    """A new database is linked into place whole: racing first opens all succeed."""
+    code = ("import sys\nfrom core.workspace.store import Workspace\n"
+            "sys.stdin.readline()\n"
+            "with Workspace.open(sys.argv[1]) as ws:\n    print(len(ws.list_schedules()))\n")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "new")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
+             for _ in range(6)]
+    for proc in procs:  # release them together
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    results = [proc.communicate(timeout=120) for proc in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
+    assert [out.strip() for out, _ in results] == ["0"] * 6
+    assert not [p for p in (tmp_path / "new").iterdir() if p.name.startswith(".workspace.db")]
