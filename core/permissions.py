@@ -7,6 +7,7 @@ that already exist are tightened too (their group and other bits cleared).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat
@@ -24,24 +25,30 @@ def make_private_dirs(folder: str | os.PathLike, *, top: str | os.PathLike | Non
     Folders this call creates are always 0700. Existing folders between ``top`` (inclusive) and
     ``folder`` are tightened as well; folders above ``top`` (the user's own) are left alone.
     """
-    folder = Path(folder)
-    missing = []
-    probe = folder
-    while not probe.exists() and probe != probe.parent:
+    path = os.fspath(folder)
+    missing, probe = [], path
+    while not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
         missing.append(probe)
-        probe = probe.parent
-    folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
-    for created in missing:  # mkdir's mode is filtered by the umask; set it exactly
-        _chmod(created, PRIVATE_DIR)
+        probe = parent
+    if missing:
+        os.makedirs(path, mode=PRIVATE_DIR, exist_ok=True)
+        for created in missing:  # makedirs' mode is filtered by the umask; set it exactly
+            _chmod(created, PRIVATE_DIR)
+    elif not os.path.isdir(path):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), path)
     if top is not None:
-        top = Path(top)
-        current = folder
+        top_path, current = os.path.normpath(top), os.path.normpath(path)
+        inside = top_path.rstrip(os.sep) + os.sep
         while True:
             _tighten(current, PRIVATE_DIR)
-            if current == top or current == current.parent or top not in current.parents:
+            parent = os.path.dirname(current)
+            if current == top_path or not (parent == top_path or parent.startswith(inside)):
                 break
-            current = current.parent
-    return folder
+            current = parent
+    return Path(folder)
 
 
 def open_private(path: str | os.PathLike, flags: int) -> int:
@@ -61,24 +68,23 @@ def open_private(path: str | os.PathLike, flags: int) -> int:
 
 def make_private(path: str | os.PathLike) -> None:
     """Clear the group and other bits of an existing file or folder (missing: nothing)."""
-    path = Path(path)
     try:
-        mode = path.stat().st_mode
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
         return
-    _tighten(path, PRIVATE_DIR if stat.S_ISDIR(mode) else PRIVATE_FILE)
+    _tighten(path, PRIVATE_DIR if stat.S_ISDIR(mode) else PRIVATE_FILE, mode)
 
 
-def _tighten(path: Path, at_most: int) -> None:
+def _tighten(path, at_most: int, mode: int | None = None) -> None:
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        mode = stat.S_IMODE(os.stat(path).st_mode if mode is None else mode)
     except FileNotFoundError:
         return
     if mode & ~at_most & 0o777:
         _chmod(path, mode & at_most)
 
 
-def _chmod(path: Path, mode: int) -> None:
+def _chmod(path, mode: int) -> None:
     try:
         os.chmod(path, mode)
     except OSError as error:  # someone else's folder: the data is still written
