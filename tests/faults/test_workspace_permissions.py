@@ -14,13 +14,17 @@ from core.permissions import make_private_dirs, open_private
 from core.scheduling.scheduler import Scheduler
 from core.workspace.store import Workspace
 from tests.core.scheduling.helpers import (
-    HOURS,
     T0,
     FakeClock,
     build_traffic_workspace,
     copy_workspace,
     hourly_schedule,
 )
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return build_traffic_workspace(tmp_path_factory.mktemp("traffic"))
 
 
 @pytest.fixture
@@ -86,11 +90,3 @@ def test_existing_folders_above_the_workspace_are_left_alone(tmp_path, loose_uma
     make_private_dirs(tmp_path / "ws" / "reports", top=tmp_path / "ws")
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755
     assert stat.S_IMODE((tmp_path / "ws").stat().st_mode) == 0o700
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_traffic_workspace(tmp_path_factory.mktemp("traffic"))
-
-
-assert HOURS >= 2
