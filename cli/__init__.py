@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "endpoints": "cli.endpoint_cmds",
     "traffic": "cli.traffic_cmd",
     "demo": "cli.demo_cmd",
+    "workspace": "cli.workspace_cmd",
     "schedule": "cli.schedule_cmd",
     "executions": "cli.executions_cmd",
     "scheduler": "cli.scheduler_cmd",

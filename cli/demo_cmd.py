@@ -12,14 +12,18 @@ def register(subparsers) -> None:
                                                "set, an XGBoost model, traffic files, captured "
                                                "traffic and (when available) a baseline.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    init = actions.add_parser("init", help="create or refresh the demo workspace")
+    init = actions.add_parser("init", help="create the demo workspace in a new or empty folder")
     init.add_argument("folder", nargs="?", default="demo-workspace",
                       help="workspace folder (default: demo-workspace)")
+    init.add_argument("--force", action="store_true",
+                      help="refresh the demo files in a folder that already holds a workspace "
+                           "(its earlier demo capture is moved to backups/); a workspace an "
+                           "app or scheduler is using is still refused")
     init.set_defaults(handler=run_init)
 
 
 def run_init(args) -> int:
-    root = create_demo_workspace(args.folder, progress=_print_progress)
+    root = create_demo_workspace(args.folder, force=args.force, progress=_print_progress)
     print(f"demo workspace ready in {root}")
     print(f"  deploy:  python main.py deploy --workspace {args.folder} --name {ENDPOINT} "
           f"--model {root / MODEL_TAR}")

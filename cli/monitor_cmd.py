@@ -19,7 +19,8 @@ def register(subparsers) -> None:
         description="Run one data-quality monitoring execution, as SageMaker's analyzer does: "
                     "profile the window, check it against the baseline, and write "
                     "statistics.json, constraints.json and constraint_violations.json under "
-                    "OUTPUT/ENDPOINT/SCHEDULE/yyyy/mm/dd/HH (the scheduled hour = --end).")
+                    "OUTPUT/ENDPOINT/SCHEDULE/yyyy/mm/dd/HH (the scheduled hour = --end; a "
+                    "later report for the same hour goes beside it, HH-MM-SS, never over it).")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--capture", help="capture folder ({endpoint}/{variant}/yyyy/mm/dd/hh)")
     source.add_argument("--dataset", help="a CSV or JSON Lines dataset instead of capture")

@@ -1,4 +1,7 @@
-"""Write files so that readers never see half of one: temp file in the same folder, then rename."""
+"""Write files so that readers never see half of one: temp file in the same folder, then rename.
+
+Files are 0600 (``mkstemp``) and folders this module creates 0700 (``core.permissions``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from core.permissions import make_private_dirs
 
 
 def write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
@@ -16,7 +21,7 @@ def write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> P
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Atomically replace ``path`` with ``data`` (fsync'd before the rename)."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(target.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -37,7 +42,7 @@ def publish_dir(staging: str | os.PathLike, final: str | os.PathLike) -> Path:
     so the last step is a rename and a reader sees either the old folder or the new one.
     """
     staging, final = Path(staging), Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(final.parent)
     if final.exists():
         trash = final.with_name(f".{final.name}.old-{os.getpid()}")
         os.replace(final, trash)
@@ -51,5 +56,5 @@ def publish_dir(staging: str | os.PathLike, final: str | os.PathLike) -> Path:
 def staging_dir(final: str | os.PathLike) -> Path:
     """A fresh hidden folder beside ``final`` to write outputs into before :func:`publish_dir`."""
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(final.parent)
     return Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))

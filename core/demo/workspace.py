@@ -10,20 +10,24 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import os
 import shutil
 import tarfile
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import xgboost
 
-from core import atomic
+from core import atomic, permissions
 from core.demo.capture import history_start, write_capture_history
 from core.demo.data import COLUMNS, FEATURE_COLUMNS, churn_table, format_rows
+from core.errors import AppError
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
 from core.serving.config import CaptureConfig
 from core.serving.model import MODEL_MEMBER, Model
+from core.workspace.lock import WorkspaceLock
 from core.workspace.store import EndpointRecord, Workspace
 
 log = logging.getLogger(__name__)
@@ -37,26 +41,63 @@ DRIFT_CSV = "datasets/churn-traffic-drift.csv"
 MODEL_TAR = f"models/{ENDPOINT}/model.tar.gz"
 HOURLY = "cron(0 * ? * * *)"  # SageMaker's hourly expression
 NOT_DEPLOYED = "OutOfService"  # known to the workspace, no server running: Deploy starts it
+IN_USE = ("The workspace {folder} is in use by an app or a scheduler{who}; `demo init` does "
+          "not touch a workspace in use, even with --force.")
 
 
-def create_demo_workspace(folder: str | Path, *, now: datetime | None = None,
+def create_demo_workspace(folder: str | Path, *, force: bool = False, now: datetime | None = None,
                           progress: ProgressFn = no_progress,
                           cancel: CancelToken | None = None) -> Path:
-    """Create (or refresh) the demo workspace in ``folder``; returns its root.
+    """Create the demo workspace in ``folder`` (new or empty); returns its root.
 
     Args:
-        folder: the workspace folder; created if missing, demo files replaced if present.
+        folder: the workspace folder; created if missing.
+        force: also refresh the demo files in a folder that already holds files (the demo
+            endpoint's old capture is moved to ``backups/``, never deleted). Even then a
+            workspace that an app or scheduler holds, or whose endpoint is serving, is refused.
         now: the clock for the captured history (the last complete hours before it);
             the current time when None. Equal ``now`` gives byte-identical files.
 
     Returns:
         The workspace root folder.
+
+    Raises:
+        AppError: the folder holds files and ``force`` is not set, or the workspace is in use.
     """
-    cancel = cancel or CancelToken()
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    root = Path(folder).expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise AppError(f"{root} is a file, not a folder for the demo workspace.")
+    fresh = not root.exists() or not any(root.iterdir())
+    if not fresh and not force:
+        raise AppError(f"{root} already holds files; `demo init` fills only a new or empty "
+                       f"folder (pass --force to refresh the demo files in this workspace).")
+    made_root = not root.exists()
+    permissions.make_private_dirs(root)
+    lock = WorkspaceLock(root, refusal=IN_USE)
+    try:
+        lock.acquire()
+    except AppError:
+        if made_root:
+            root.rmdir()
+        raise
+    try:
+        if not fresh:
+            _refuse_serving_endpoints(root)
+        _fill_demo_workspace(root, (now or datetime.now(UTC)).astimezone(UTC), progress,
+                             cancel or CancelToken())
+    except BaseException:
+        if fresh:  # nothing of the user's was there: leave no half-made workspace behind
+            _empty(root, remove=made_root)
+        raise
+    finally:
+        lock.release()
+    return root
+
+
+def _fill_demo_workspace(root: Path, now: datetime, progress: ProgressFn,
+                         cancel: CancelToken) -> None:
     steps = 6
-    with Workspace.open(folder) as workspace:
-        root = Path(workspace.root)
+    with Workspace.open(root) as workspace:
         progress(Progress(0, steps, "Writing the training set and traffic files"))
         train = churn_table(3000, seed=20240101)
         _write_csv(root / TRAINING_CSV, format_rows(train, COLUMNS), header=COLUMNS)
@@ -73,7 +114,7 @@ def create_demo_workspace(folder: str | Path, *, now: datetime | None = None,
                                 destination=str(workspace.capture_dir))
         _register_endpoint(workspace, root / MODEL_TAR, capture)
         progress(Progress(3, steps, "Writing captured traffic"))
-        shutil.rmtree(workspace.capture_dir / ENDPOINT, ignore_errors=True)
+        _move_old_capture(workspace, now)
         write_capture_history(workspace.capture_dir, ENDPOINT, Model(booster, MODEL_TAR),
                               normal=churn_table(600, seed=11)[:, 1:],
                               drifted=drifted_traffic_lines(200, seed=12), now=now)
@@ -83,7 +124,41 @@ def create_demo_workspace(folder: str | Path, *, now: datetime | None = None,
         progress(Progress(5, steps, "Scheduling hourly monitoring"))
         _create_schedule(workspace, history_start(now))
         progress(Progress(steps, steps, "Demo workspace ready"))
-    return root
+
+
+def _refuse_serving_endpoints(root: Path) -> None:
+    """An endpoint server writes capture into the workspace: refresh none while one runs."""
+    import psutil
+
+    with Workspace.open(root) as workspace:
+        serving = [e.name for e in workspace.list_endpoints()
+                   if e.backend == "local" and e.status in ("Creating", "InService")
+                   and e.pid and psutil.pid_exists(e.pid)]
+    if serving:
+        raise AppError(f"The endpoint {', '.join(serving)} of the workspace {root} is serving; "
+                       f"`demo init` does not touch a workspace in use, even with --force "
+                       f"(undeploy it first).")
+
+
+def _move_old_capture(workspace: Workspace, now: datetime) -> None:
+    old = workspace.capture_dir / ENDPOINT
+    if not old.exists():
+        return
+    aside = permissions.make_private_dirs(workspace.backups_dir, top=workspace.root)
+    target = aside / f"demo-capture-replaced-{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    os.replace(old, target)
+    log.info("the demo endpoint's earlier capture was moved to %s", target)
+
+
+def _empty(root: Path, *, remove: bool) -> None:
+    if remove:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for entry in root.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def drifted_traffic_lines(rows: int, seed: int) -> list[str]:

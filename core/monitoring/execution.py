@@ -2,7 +2,9 @@
 
 The pipeline of SageMaker's analyzer (spec sections 4, 6, 7, 8): read the window, optionally
 preprocess each record, profile, evaluate the constraints, write the report folder of the
-scheduled hour atomically, run the post-analytics script, and return the metric points.
+scheduled hour atomically (a later execution of the same hour gets its own folder beside it,
+see ``core.monitoring.report_folders``), run the post-analytics script, and return the metric
+points.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from core.errors import AppError, Cancelled
 from core.formats.constraints import monitoring_config, read_constraints, write_constraints
 from core.formats.statistics import read_statistics, write_statistics
 from core.formats.violations import write_violations
-from core.monitoring import window_profile
+from core.monitoring import report_folders, window_profile
 from core.monitoring.metrics import MetricPoint, data_quality_points
 from core.monitoring.preprocess import DEFAULT_TIMEOUT_S, run_postprocessor
 from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
@@ -104,7 +106,7 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
         with tempfile.TemporaryDirectory(prefix="monitoring-") as work:
             staging = atomic.staging_dir(final)
             result = _analyze(request, staging, Path(work), progress, cancel)
-            atomic.publish_dir(staging, final)
+            final = report_folders.publish_report(staging, final, request.scheduled_time)
             staging = None
     except Cancelled:
         raise

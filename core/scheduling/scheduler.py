@@ -136,6 +136,7 @@ class Scheduler:
         try:
             while not stop_event.is_set():
                 try:
+                    self.workspace.backup_if_due()  # a long-running app still gets daily backups
                     self.tick()
                 except AppError as error:  # a bad schedule must not end scheduling
                     log.error("scheduler tick failed: %s", error)
@@ -165,7 +166,7 @@ class Scheduler:
             if since is None:
                 since = first_sight
                 self.workspace.advance_schedule(schedule.name, since)
-            due = runs_between(expression, since, now, self.max_catch_up)
+            due = due_runs(expression, since, now, self.max_catch_up)
             if schedule.status != SCHEDULED:  # a stopped schedule skips its slots
                 if due:
                     self.workspace.advance_schedule(schedule.name, due[-1])
@@ -296,6 +297,16 @@ class Scheduler:
         if first_missed:
             log.warning("schedule %s: more than %d runs were missed; only the latest %d are "
                         "caught up", name, self.max_catch_up, self.max_catch_up)
+
+
+def due_runs(expression, since: datetime, now: datetime, limit: int) -> list[datetime]:
+    """The latest ``limit`` fire times in ``(since, now]``: never one still to come.
+
+    The cron walk works in whole seconds, so ``now`` is floored first (at 10:59:59.5 the 11:00
+    run is half a second away, not due), and any time after ``now`` is dropped as a guard.
+    """
+    floored = now.replace(microsecond=0)
+    return [t for t in runs_between(expression, since, floored, limit) if t <= now]
 
 
 def workspace_has_scheduler(root: str | Path) -> bool:

@@ -31,6 +31,35 @@ class WorkspaceBusyError(AppError):
     """The workspace database stayed locked by another process for too long."""
 
 
+class WorkspaceDatabaseError(AppError):
+    """The workspace database file cannot be used: damaged, truncated, unreadable or full.
+
+    ``damaged`` tells a file whose content is broken from one the system cannot write now.
+    """
+
+    def __init__(self, message: str, *, damaged: bool = True) -> None:
+        super().__init__(message)
+        self.damaged = damaged
+
+
+def database_error(path: str | os.PathLike, error: sqlite3.DatabaseError) -> WorkspaceDatabaseError:
+    """One sentence for an SQLite failure, pointing at the commands that repair a damaged file."""
+    text = str(error)
+    if _is_damage(error):
+        return WorkspaceDatabaseError(
+            f"The workspace database {path} is damaged ({text}); `python main.py workspace "
+            f"check` lists the damage and `python main.py workspace restore` brings back the "
+            f"newest good backup.")
+    return WorkspaceDatabaseError(f"The workspace database {path} cannot be used ({text}).",
+                                  damaged=False)
+
+
+def _is_damage(error: sqlite3.DatabaseError) -> bool:
+    text = str(error).lower()
+    return (type(error) is sqlite3.DatabaseError or "malformed" in text
+            or "not a database" in text or "corrupt" in text)
+
+
 def to_db_time(when: datetime | None) -> str | None:
     """A fixed-width UTC text that sorts in time order (naive datetimes are taken as UTC)."""
     if when is None:
@@ -121,9 +150,11 @@ class Database:
         while True:
             try:
                 return fn(self.connection())
-            except sqlite3.OperationalError as error:
-                if not _is_busy(error):
-                    raise
+            except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+                raise  # the caller's statement, not the file
+            except sqlite3.DatabaseError as error:
+                if not (isinstance(error, sqlite3.OperationalError) and _is_busy(error)):
+                    raise database_error(self.path, error) from error
                 if time.monotonic() >= deadline:
                     raise WorkspaceBusyError(
                         f"The workspace database {self.path} stayed locked by another program "

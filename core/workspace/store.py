@@ -18,10 +18,10 @@ from pathlib import Path
 from core.errors import AppError, ValidationError
 from core.workspace.alerts import AlertStore
 from core.workspace.db import Database, from_db_time, to_db_time, utc_now
+from core.workspace.db_file import open_database, private_folder
 from core.workspace.executions import ExecutionStore
 from core.workspace.notifications import NotificationStore
 from core.workspace.schedules import ScheduleStore
-from core.workspace.schema import migrate
 
 log = logging.getLogger(__name__)
 
@@ -73,28 +73,19 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore, NotificationStore):
 
     @classmethod
     def open(cls, folder: str | os.PathLike) -> Workspace:
-        """Open (creating if needed) the workspace in ``folder`` and bring its schema up to date."""
+        """Open (creating if needed) the workspace in ``folder`` and bring its schema up to date.
+
+        An empty (0-byte) or lost ``workspace.db`` is refused, never recreated empty, and a
+        damaged one raises ``WorkspaceDatabaseError`` (``core.workspace.db_file``).
+        """
         root = Path(folder).expanduser().resolve()
         try:
             for name in SUBFOLDERS:
-                (root / name).mkdir(parents=True, exist_ok=True)
+                private_folder(root / name, root)
         except OSError as error:
             raise AppError(f"Cannot use {root} as a workspace folder: {error.strerror or error}.") \
                 from error
-        db = Database(root / DB_NAME)
-        try:
-            db.enable_wal()
-            applied = db.write(migrate)
-        except sqlite3.DatabaseError as error:
-            db.close()
-            raise AppError(f"{root / DB_NAME} is not a usable workspace database ({error}).") \
-                from error
-        except BaseException:
-            db.close()
-            raise
-        if applied:
-            log.info("workspace %s: schema updated (%d migrations)", root, applied)
-        return cls(root, db)
+        return cls(root, open_database(root))
 
     root = property(lambda self: self._root)
     db_path = property(lambda self: self._db.path)
@@ -102,6 +93,20 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore, NotificationStore):
     baselines_dir = property(lambda self: self._root / "baselines")
     reports_dir = property(lambda self: self._root / "reports")
     models_dir = property(lambda self: self._root / "models")
+
+    backups_dir = property(lambda self: self._root / "backups")
+
+    def backup_if_due(self):
+        """The daily backup of the database (a ``Backup``), when the newest is a day old."""
+        from core.workspace import backup
+
+        return backup.backup_if_due(self._db.path, self._root)
+
+    def backup_now(self):
+        """A ``Backup`` of the database now (among the newest ``KEEP`` manual ones)."""
+        from core.workspace import backup
+
+        return backup.backup_database(self._db.path, self._root, backup.MANUAL)
 
     def close(self) -> None:
         self._db.close()

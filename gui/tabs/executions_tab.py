@@ -195,6 +195,9 @@ class ExecutionsTab(QWidget):
         self.banner.clear()
         title = (f"{execution.schedule} — scheduled {execution.scheduled_time:%Y-%m-%d %H:%M} UTC, "
                  f"{execution.status}, {execution.violation_count} violations")
+        if execution.report_dir:  # several executions may share an hour: name its own folder
+            folder = Path(execution.report_dir)
+            title += f" — {folder.parent.name}/{folder.name}"
         if not result.source:
             self.report.set_result(ResultSet(), title + " (no report)")
             if execution.failure_reason:

@@ -96,7 +96,7 @@ def test_headless_scheduler_is_alone_and_runs_queued_requests(workspace, capsys)
         first.send_signal(signal.SIGTERM)
         out, _ = first.communicate(timeout=60)
     assert first.returncode == 0 and "Scheduler stopped." in out
-    assert os.path.exists(os.path.join(workspace, "scheduler.lock"))
+    assert not os.path.exists(os.path.join(workspace, "scheduler.pid"))  # cleared on release
     code, out, _ = _cli(capsys, "scheduler", "--once", *ws)  # the lock is free again
     assert code == 0
 

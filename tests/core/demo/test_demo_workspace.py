@@ -97,7 +97,7 @@ def test_captured_history_and_registered_endpoint(tmp_path):
 
 def test_demo_refresh_keeps_the_workspace_usable(tmp_path):
     root = create_demo_workspace(tmp_path / "ws", now=NOW)
-    again = create_demo_workspace(tmp_path / "ws", now=NOW)  # a second init refreshes in place
+    again = create_demo_workspace(tmp_path / "ws", now=NOW, force=True)  # refreshes in place
     assert again == root
     with Workspace.open(root) as ws:
         assert [s.name for s in ws.list_schedules()] == [SCHEDULE]

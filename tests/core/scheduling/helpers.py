@@ -58,7 +58,7 @@ def build_traffic_workspace(folder: Path) -> Path:
 
 def copy_workspace(template: Path, target: Path) -> Path:
     """A private copy of a template workspace (the baseline files stay in the template)."""
-    shutil.copytree(template, target, ignore=shutil.ignore_patterns("scheduler.lock"))
+    shutil.copytree(template, target, ignore=shutil.ignore_patterns("scheduler.pid"))
     return target
 
 

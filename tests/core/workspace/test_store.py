@@ -151,7 +151,7 @@ def test_unusable_folders_and_files_say_why(tmp_path):
         Workspace.open(tmp_path / "file")
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "workspace.db").write_bytes(b"not a database at all" * 100)
-    with pytest.raises(AppError, match="not a usable workspace database"):
+    with pytest.raises(AppError, match=r"is damaged \(file is not a database\)"):
         Workspace.open(tmp_path / "bad")
 
 
