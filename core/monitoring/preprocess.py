@@ -253,10 +253,10 @@ def _size(limit: int | None) -> str:
 
 
 def _preprocess_child(script, files, start, end, rows_path, result_path, log_path, beat):
+    logger = _child_setup(log_path, "preprocessor")  # first: import failures go to the log too
     from core.monitoring.capture_reader import iter_capture_records
     from core.monitoring.records import CapturedData
 
-    logger = _child_setup(log_path, "preprocessor")
     handler = _load_handler(script, "preprocess_handler", PREPROCESS_MISSING, result_path)
     if handler is None:
         return
