@@ -32,6 +32,7 @@ _PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 _PR_SET_CHILD_SUBREAPER = 36
 _FREEZE_ROUNDS = 50  # passes looking for members forked while the tree was being frozen
 _POLL_S = 0.02
+_PROC_CHILDREN = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
 
 
 def contain_self() -> bool:
@@ -67,47 +68,60 @@ def signal_on_parent_death(signum: int) -> bool:
         return False
 
 
-def members(root: int) -> list[psutil.Process]:
-    """``root``'s descendants, plus processes still in ``root``'s session when ``root`` leads
-    one (they may have been re-parented to init on a platform without a subreaper)."""
-    try:
-        found = {p.pid: p for p in psutil.Process(root).children(recursive=True)}
-    except psutil.Error:
-        return []
-    for process in _session_members(root):
-        if process.pid != root:
-            found.setdefault(process.pid, process)
-    return list(found.values())
+def members(root: int) -> list[int]:
+    """The pids of ``root``'s descendants, plus processes still in ``root``'s session when
+    ``root`` leads one (they may have been re-parented to init where there is no subreaper)."""
+    found: list[int] = []
+    stack = [root]
+    while stack:
+        for child in _child_pids(stack.pop()):
+            if child not in found:
+                found.append(child)
+                stack.append(child)
+    found += [pid for pid in _session_pids(root) if pid != root and pid not in found]
+    return found
 
 
 def kill_tree(root: int, *, include_root: bool = True, timeout_s: float = 5.0) -> int:
     """Freeze, then kill, every member of ``root``'s tree (and ``root`` unless told not to).
 
-    With ``include_root`` False, ``root`` must be this process (a keeper cleaning up below
-    itself); it reaps what it kills. Returns how many processes were killed.
+    Each member is stopped the moment it is found, so one that keeps forking and exiting
+    (a new pid every few ms) cannot stay ahead of the search. With ``include_root`` False,
+    ``root`` must be this process (a keeper cleaning up below itself); it reaps what it kills.
+    Returns how many processes were killed.
     """
-    try:
-        top = psutil.Process(root)
-    except psutil.NoSuchProcess:
-        return 0
-    if include_root:
-        _send(top, signal.SIGSTOP)  # a stopped root neither forks nor reaps: orphans stay put
-    frozen: dict[int, psutil.Process] = {}
+    if not hasattr(signal, "SIGSTOP"):  # Windows: no freezing (a Job Object would go here)
+        return _kill_found(root, include_root=include_root, timeout_s=timeout_s)
+    me = os.getpid()
+    if include_root and not _send(root, signal.SIGSTOP):
+        return 0  # a stopped root neither forks nor reaps: orphans stay below it
+    frozen: list[int] = []
     for _ in range(_FREEZE_ROUNDS):
-        fresh = [p for p in members(root) if p.pid not in frozen and p.pid != os.getpid()]
+        fresh = 0
+        stack = [root]
+        while stack:
+            for child in _child_pids(stack.pop()):
+                if child != me and child not in frozen:
+                    _send(child, signal.SIGSTOP)
+                    frozen.append(child)
+                    fresh += 1
+                stack.append(child)
+        for pid in _session_pids(root):
+            if pid not in (me, root) and pid not in frozen:
+                _send(pid, signal.SIGSTOP)
+                frozen.append(pid)
+                fresh += 1
         if not fresh:
             break
-        for process in fresh:
-            _send(process, signal.SIGSTOP)
-            frozen[process.pid] = process
-    victims = list(frozen.values()) + ([top] if include_root else [])
-    for process in victims:
-        _send(process, signal.SIGKILL)
+    victims = frozen + ([root] if include_root else [])
+    handles = _handles(victims)
+    for pid in victims:
+        _send(pid, signal.SIGKILL)
     if include_root:
-        _send(top, signal.SIGCONT)  # a stopped process takes SIGKILL, but be sure it runs on
+        _send(root, signal.SIGCONT)  # a stopped process takes SIGKILL, but be sure it runs on
     # the keeper reaps the orphans it adopted; a runner leaves its own child to whoever
     # started it (multiprocessing reaps in join(), and would hang on a stolen exit status)
-    _wait_gone(victims, timeout_s, reap=not include_root)
+    _wait_gone(handles, timeout_s, reap=not include_root)
     return len(victims)
 
 
@@ -126,11 +140,46 @@ def _running(process: psutil.Process) -> bool:
         return False
 
 
-def _session_members(root: int) -> list[psutil.Process]:
+def _kill_found(root: int, *, include_root: bool, timeout_s: float) -> int:
+    """Kill what psutil finds below ``root`` (and ``root``), without freezing first."""
+    try:
+        top = psutil.Process(root)
+        victims = top.children(recursive=True) + ([top] if include_root else [])
+    except psutil.Error:
+        return 0
+    for process in victims:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(victims, timeout=timeout_s)
+    return len(victims)
+
+
+def _child_pids(pid: int) -> list[int]:
+    """Direct children of ``pid``: Linux lists them per thread in /proc (no scan of every
+    process, which matters when racing a process that forks); elsewhere psutil."""
+    if _PROC_CHILDREN:
+        children: list[int] = []
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                    children += [int(c) for c in handle.read().split()]
+        except (OSError, ValueError):
+            pass
+        return children
+    try:
+        return [p.pid for p in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []
+
+
+def _session_pids(root: int) -> list[int]:
+    """Processes in the session ``root`` leads (none when it leads none)."""
     if not hasattr(os, "getsid"):
         return []
     try:
-        if os.getsid(root) != root:  # not a session leader: its session is someone else's
+        if os.getsid(root) != root:
             return []
     except OSError:
         return []
@@ -138,17 +187,28 @@ def _session_members(root: int) -> list[psutil.Process]:
     for pid in psutil.pids():
         try:
             if os.getsid(pid) == root:
-                found.append(psutil.Process(pid))
-        except (OSError, psutil.Error):
+                found.append(pid)
+        except OSError:
             continue
     return found
 
 
-def _send(process: psutil.Process, signum: int) -> None:
+def _handles(pids: list[int]) -> list[psutil.Process]:
+    handles = []
+    for pid in pids:
+        try:
+            handles.append(psutil.Process(pid))
+        except psutil.Error:
+            continue
+    return handles
+
+
+def _send(pid: int, signum: int) -> bool:
     try:
-        process.send_signal(signum)
-    except psutil.Error:
-        pass
+        os.kill(pid, signum)
+        return True
+    except OSError:  # gone already, or not ours to signal
+        return False
 
 
 def _wait_gone(processes: list[psutil.Process], timeout_s: float, *, reap: bool) -> None:

@@ -96,11 +96,15 @@ def _run_script(body: Callable[..., None], args: tuple, memory_limit_bytes: int 
 
 
 def _wait_exit_code(pid: int) -> int:
+    """Wait for the script, reaping on the way every orphan that was adopted and died (a
+    script that keeps forking and exiting would otherwise fill the process table)."""
     while True:
         try:
-            _, status = os.waitpid(pid, 0)
+            done, status = os.waitpid(-1, 0)
         except ChildProcessError:
             return 1
+        if done != pid:
+            continue
         if os.WIFSIGNALED(status):
             return SIGNAL_EXIT_BASE + os.WTERMSIG(status)
         if os.WIFEXITED(status):
