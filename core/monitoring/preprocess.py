@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import logging
 import multiprocessing
 import os
@@ -30,7 +31,7 @@ from platformdirs import user_log_path
 
 from core import process_tree
 from core.config import APP_FOLDER
-from core.errors import AppError, Cancelled, InputError
+from core.errors import AppError, Cancelled, InputError, ValidationError
 from core.monitoring.child_process import SIGNAL_EXIT_BASE, run_contained
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
 
@@ -70,8 +71,15 @@ class ScriptLimits:
                      log_dir: Path | None) -> ScriptLimits:
         """Limits for an execution that starts now (no total limit when ``total_s`` is None,
         no memory cap when ``memory_limit_mb`` is None or 0)."""
+        if total_s is not None and not (math.isfinite(total_s) and total_s > 0):
+            raise ValidationError(f"The total time limit for scripts must be a positive "
+                                  f"number of seconds, not {total_s!r}.")
+        whole = isinstance(memory_limit_mb, int) and not isinstance(memory_limit_mb, bool)
+        if memory_limit_mb is not None and not (whole and memory_limit_mb >= 0):
+            raise ValidationError(f"The script memory limit must be a whole number of MB "
+                                  f"(0: none), not {memory_limit_mb!r}.")
         deadline = time.monotonic() + total_s if total_s else None
-        memory = int(memory_limit_mb) * 1024 * 1024 if memory_limit_mb else None
+        memory = memory_limit_mb * 1024 * 1024 if memory_limit_mb else None
         return cls(deadline, total_s, memory, Path(log_dir) if log_dir else None)
 
 
@@ -359,8 +367,11 @@ def _user_traceback(error: BaseException) -> str:
 
 
 def _fail(result_path: str, reason: str, error: BaseException | None = None) -> None:
+    """Report a failure to the runner, and write it to the log (stderr) so the log tells the
+    whole story of the run."""
+    print(reason, file=sys.stderr, flush=True)
     if isinstance(error, MemoryError):  # the address-space cap, not a bug in the handler
-        print(f"{reason}\nThe script ran out of its memory limit.", file=sys.stderr)
+        print("The script ran out of its memory limit.", file=sys.stderr, flush=True)
         _write_result(result_path, {"ok": False, "out_of_memory": True, "reason": reason})
         return
     _write_result(result_path, {"ok": False, "reason": reason})

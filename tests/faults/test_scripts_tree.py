@@ -116,3 +116,31 @@ def test_children_end_when_the_runner_is_killed(tmp_path, pids, capture):
     finally:
         if runner.poll() is None:
             runner.kill()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    from tests.core.scheduling.helpers import build_traffic_workspace
+
+    return build_traffic_workspace(tmp_path_factory.mktemp("traffic"))
+
+
+def test_scheduled_execution_at_its_max_runtime_takes_the_whole_tree(template, tmp_path, pids):
+    """The worker's limit (the schedule's max runtime) kills the execution process, the
+    script's keeper, the script and every process the script started."""
+    from datetime import timedelta
+
+    from core.scheduling.scheduler import Scheduler
+    from core.workspace.store import Workspace
+    from tests.core.scheduling.helpers import T0, FakeClock, copy_workspace, hourly_schedule
+
+    script = escaping_script(tmp_path, pids, post=True, then=THEN_HANG)
+    with Workspace.open(copy_workspace(template, tmp_path / "ws")) as ws:
+        hourly_schedule(ws, postprocessor_path=str(script), max_runtime_s=15)
+        with Scheduler(ws, clock=FakeClock(T0 + timedelta(hours=1, seconds=1))) as scheduler:
+            [overran] = scheduler.tick()
+        assert overran.status == "Stopped", overran.failure_reason
+        assert overran.failure_reason.startswith("The execution exceeded its maximum runtime "
+                                                 "of 15 s. The scripts' logs: ")
+        assert (ws.root / "logs" / "executions" / str(overran.id)).is_dir()
+    _assert_all_started_and_gone(pids)
