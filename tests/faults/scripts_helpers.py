@@ -9,7 +9,6 @@ and exits every few milliseconds (a new pid each time, always an orphan). Each r
 
 from __future__ import annotations
 
-import textwrap
 import time
 from pathlib import Path
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -75,7 +76,6 @@ def _run(tmp_path, baseline, *, pre=None, post=None, **overrides):
 def _log_named(reason: str):
     match = re.search(r"The script's log: (\S+)", reason)
     assert match, reason
-    from pathlib import Path
     return Path(match.group(1))
 
 

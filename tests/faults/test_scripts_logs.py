@@ -16,8 +16,13 @@ from core.monitoring.execution import MonitoringRequest, run_monitoring
 from core.scheduling.scheduler import Scheduler
 from core.workspace.store import Workspace
 from tests.core.monitoring.helpers import SCHEDULED, WINDOW, write_capture
-from tests.core.scheduling.helpers import T0, FakeClock, build_traffic_workspace, \
-    copy_workspace, hourly_schedule
+from tests.core.scheduling.helpers import (
+    T0,
+    FakeClock,
+    build_traffic_workspace,
+    copy_workspace,
+    hourly_schedule,
+)
 
 ROWS = [("1", "0.5", "a"), ("0", "0.7", "b"), ("1", "0.9", "a")] * 10
 SAYS = "print('the script says hello', flush=True)\n"

@@ -10,8 +10,12 @@ import time
 
 import pytest
 
-from core.monitoring.preprocess import ScriptError, ScriptLimits, run_postprocessor, \
-    run_preprocessor
+from core.monitoring.preprocess import (
+    ScriptError,
+    ScriptLimits,
+    run_postprocessor,
+    run_preprocessor,
+)
 from tests.conftest import PROJECT_ROOT
 from tests.core.monitoring.helpers import write_capture
 from tests.faults.scripts_helpers import (
