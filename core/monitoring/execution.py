@@ -200,11 +200,13 @@ def _container_env(request: MonitoringRequest, output: Path, start, end) -> dict
 
 def _script_limits(request: MonitoringRequest) -> ScriptLimits:
     """What bounds this execution's user scripts, its total time counted from now."""
-    log_dir = request.script_log_dir or default_log_dir(
-        request.endpoint_name, request.schedule_name, _utc(request.scheduled_time))
+    log_dir = request.script_log_dir
+    if not log_dir and (request.preprocessor_path or request.postprocessor_path):
+        log_dir = default_log_dir(request.endpoint_name, request.schedule_name,
+                                  _utc(request.scheduled_time))
     return ScriptLimits.starting_now(total_s=request.max_runtime_s,
                                      memory_limit_mb=request.script_memory_mb,
-                                     log_dir=Path(log_dir))
+                                     log_dir=Path(log_dir) if log_dir else None)
 
 
 def _discard(staging: Path) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import inspect
 import json
-import math
 import logging
+import math
 import multiprocessing
 import os
 import signal
@@ -107,9 +107,13 @@ def default_log_dir(endpoint: str | None, schedule: str, scheduled: datetime) ->
     after the execution: ``scripts/{endpoint}/{schedule}/{scheduled time}_{start time}``.
     (A workspace's scheduler keeps them in the workspace instead, per execution.)"""
     now = datetime.now(UTC)
+    root = Path(user_log_path(APP_FOLDER), "scripts")
     parts = [endpoint] if endpoint else []
-    return Path(user_log_path(APP_FOLDER), "scripts", *parts, schedule,
-                f"{scheduled:%Y%m%dT%H%M%SZ}_{now:%Y%m%dT%H%M%S%fZ}")
+    folder = Path(root, *parts, schedule, f"{scheduled:%Y%m%dT%H%M%SZ}_{now:%Y%m%dT%H%M%S%fZ}")
+    if not folder.resolve().is_relative_to(root.resolve()):  # a name such as ../..
+        raise ValidationError(f"The endpoint or schedule name {endpoint!r}/{schedule!r} would "
+                              f"put script logs outside {root}.")
+    return folder
 
 
 @dataclass(frozen=True)

@@ -151,3 +151,13 @@ def test_every_failure_names_the_log(samples, tmp_path):
     log = tmp_path / "w" / "preprocess.log"
     assert str(caught.value).endswith(f"The script's log: {log}")
     assert "KeyError: 'k'" in log.read_text()
+
+
+@pytest.mark.parametrize(("endpoint", "schedule"), [("../../x", "s"), ("ep", "../../../y"),
+                                                     (None, "/etc")])
+def test_default_log_folder_stays_in_the_log_root(endpoint, schedule):
+    from core.errors import ValidationError
+    from core.monitoring.preprocess import default_log_dir
+
+    with pytest.raises(ValidationError, match="outside"):
+        default_log_dir(endpoint, schedule, datetime(2024, 3, 5, 11, tzinfo=UTC))
