@@ -6,6 +6,7 @@ Prints the container's status line; exit code 0 for Completed and CompletedWithV
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from core.errors import ValidationError
@@ -38,6 +39,16 @@ def register(subparsers) -> None:
     parser.add_argument("--postprocessor", help="post-analytics processor script")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds a script may spend on one record (default 60)")
+    parser.add_argument("--max-runtime", type=float, default=3600.0,
+                        help="seconds the scripts of this execution may take in total; at the "
+                             "limit they and every process they started are stopped and the "
+                             "execution fails (default 3600, a schedule's default)")
+    parser.add_argument("--script-memory", type=int, metavar="MB",
+                        help="address space each script process may use, in MB (default 2048; "
+                             "0: no limit)")
+    parser.add_argument("--script-logs", metavar="DIR",
+                        help="keep the scripts' logs here (default: a folder of its own per "
+                             "execution in the app's log folder)")
     parser.add_argument("--workspace", help="store the execution's metrics in this workspace")
     extra = parser.add_argument_group(
         "checks beyond SageMaker (always in drift_report.json; violations only when set)")
@@ -55,6 +66,7 @@ def run(args) -> int:
     from core.monitoring.execution import FAILED, MonitoringRequest, run_monitoring
 
     start, end = _parse_time(args.start, "--start"), _parse_time(args.end, "--end")
+    _check_script_limits(args)
     now_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     if start is None and end is None:
         scheduled, start, end = now_hour, *_EVERYTHING
@@ -68,7 +80,9 @@ def run(args) -> int:
         output_root=args.output, endpoint_name=args.endpoint, schedule_name=args.schedule,
         scheduled_time=scheduled, window_start=start, window_end=end,
         capture_root=args.capture, dataset=dataset, preprocessor_path=args.preprocessor,
-        postprocessor_path=args.postprocessor, script_timeout_s=args.timeout, extra_checks=extra)
+        postprocessor_path=args.postprocessor, script_timeout_s=args.timeout, extra_checks=extra,
+        max_runtime_s=args.max_runtime, script_log_dir=args.script_logs,
+        **({} if args.script_memory is None else {"script_memory_mb": args.script_memory}))
     result = run_monitoring(request)
     print(result.status_message)
     if result.status == FAILED:
@@ -92,3 +106,12 @@ def _parse_time(text: str | None, option: str) -> datetime | None:
         raise ValidationError(f"{option} {text!r} is not an ISO-8601 time "
                               "(e.g. 2024-03-05T10:00:00Z).") from error
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _check_script_limits(args) -> None:
+    if not (args.max_runtime > 0 and math.isfinite(args.max_runtime)):
+        raise ValidationError(f"--max-runtime {args.max_runtime:g} is not a positive number of "
+                              "seconds.")
+    if args.script_memory is not None and args.script_memory < 0:
+        raise ValidationError(f"--script-memory {args.script_memory} is negative; give MB, or 0 "
+                              "for no limit.")

@@ -28,7 +28,14 @@ from core.formats.statistics import read_statistics, write_statistics
 from core.formats.violations import write_violations
 from core.monitoring import report_folders, window_profile
 from core.monitoring.metrics import MetricPoint, data_quality_points
-from core.monitoring.preprocess import DEFAULT_TIMEOUT_S, run_postprocessor
+from core.monitoring.preprocess import (
+    DEFAULT_MEMORY_LIMIT_MB,
+    DEFAULT_TIMEOUT_S,
+    ScriptLimits,
+    default_log_dir,
+    script_limits,
+)
+from core.monitoring.report_guard import run_postprocessor_on_copy
 from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
 
 log = logging.getLogger(__name__)
@@ -58,6 +65,12 @@ class MonitoringRequest:
     script_timeout_s: float = DEFAULT_TIMEOUT_S
     publish_metrics: bool = True
     extra_checks: ExtraChecks | None = None
+    # user scripts: the execution's total time limit (None: none here; the scheduler's worker
+    # enforces the schedule's max runtime), the address-space cap per script process (None
+    # or 0: none), and where their logs are kept (None: ``default_log_dir``)
+    max_runtime_s: float | None = None
+    script_memory_mb: int | None = DEFAULT_MEMORY_LIMIT_MB
+    script_log_dir: str | Path | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,8 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
                           request.scheduled_time)
     staging = None
     try:
-        with tempfile.TemporaryDirectory(prefix="monitoring-") as work:
+        with (tempfile.TemporaryDirectory(prefix="monitoring-") as work,
+              script_limits(_script_limits(request))):
             staging = atomic.staging_dir(final)
             result = _analyze(request, staging, Path(work), progress, cancel)
             final = report_folders.publish_report(staging, final, request.scheduled_time)
@@ -145,9 +159,9 @@ def _analyze(request: MonitoringRequest, staging: Path, work: Path, progress: Pr
     _write_outputs(staging, profile, evaluation, message, start, end)
     if request.postprocessor_path:
         progress(Progress(930, 1000, "Running the post-analytics script"))
-        run_postprocessor(request.postprocessor_path, work_dir=work,
-                          env=_container_env(request, staging, start, end),
-                          timeout_s=request.script_timeout_s, cancel=cancel)
+        run_postprocessor_on_copy(request.postprocessor_path, staging, work_dir=work,
+                                  env=_container_env(request, staging, start, end),
+                                  timeout_s=request.script_timeout_s, cancel=cancel)
     metrics = _metrics(request, constraints, profile.statistics, evaluation.drift, start)
     progress(Progress(1000, 1000, message))
     return {"status": status, "status_message": message, "failure_reason": None,
@@ -185,6 +199,17 @@ def _container_env(request: MonitoringRequest, output: Path, start, end) -> dict
     if request.endpoint_name:
         env["sagemaker_endpoint_name"] = request.endpoint_name
     return env
+
+
+def _script_limits(request: MonitoringRequest) -> ScriptLimits:
+    """What bounds this execution's user scripts, its total time counted from now."""
+    log_dir = request.script_log_dir
+    if not log_dir and (request.preprocessor_path or request.postprocessor_path):
+        log_dir = default_log_dir(request.endpoint_name, request.schedule_name,
+                                  _utc(request.scheduled_time))
+    return ScriptLimits.starting_now(total_s=request.max_runtime_s,
+                                     memory_limit_mb=request.script_memory_mb,
+                                     log_dir=Path(log_dir) if log_dir else None)
 
 
 def _discard(staging: Path) -> None:

@@ -234,7 +234,8 @@ class Scheduler:
             capture_root=destination or str(self.workspace.capture_dir),
             preprocessor_path=schedule.preprocessor_path or None,
             postprocessor_path=schedule.postprocessor_path or None,
-            publish_metrics=schedule.publish_metrics)
+            publish_metrics=schedule.publish_metrics,
+            script_log_dir=str(self.workspace.root / "logs" / "executions" / str(execution.id)))
 
     def _record_outcome(self, execution: ExecutionRecord, outcome) -> ExecutionRecord:
         ws = self.workspace

@@ -10,14 +10,14 @@ import atexit
 import logging
 import multiprocessing
 import os
-import signal
-import sys
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from core import process_tree
 from core.monitoring.child_process import follow_parent
 
 log = logging.getLogger(__name__)
@@ -94,8 +94,7 @@ class ExecutionWorker:
                 return self._crashed()
             if time.monotonic() >= deadline:
                 self._kill()
-                return WorkerOutcome(TIMEOUT, message=f"The execution exceeded its maximum "
-                                                      f"runtime of {timeout_s:g} s.")
+                return WorkerOutcome(TIMEOUT, message=_timeout_message(request, timeout_s))
             if should_stop():
                 self._kill()
                 return WorkerOutcome(STOPPED, message="Stopped by the user.")
@@ -147,44 +146,16 @@ class ExecutionWorker:
 
 
 def _kill_group(proc) -> None:
-    """Kill the worker and every process it started: its own group, plus the groups that
-    user-script children made for themselves (they would otherwise outlive a Stopped run)."""
-    if not hasattr(os, "killpg"):
-        proc.kill()
-        return
-    groups = {proc.pid}
-    for pid in _descendants(proc.pid):
-        try:
-            groups.add(os.getpgid(pid))
-        except ProcessLookupError:
-            continue
-    groups.discard(os.getpgrp())  # never our own group
-    for group in groups:
-        try:
-            os.killpg(group, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    if proc.is_alive():  # it had not made its own group yet
+    """Kill the worker and every process it started, the user scripts' whole trees included
+    (their keepers adopt what the scripts fork or ``setsid`` away; see core.process_tree)."""
+    process_tree.kill_tree(proc.pid)
+    if proc.is_alive():  # the tree could not be frozen (a platform gap): the worker at least
         proc.kill()
 
 
-def _descendants(root: int) -> list[int]:
-    """Children, grandchildren... of ``root`` (Linux /proc; empty elsewhere)."""
-    children: dict[int, list[int]] = {}
-    try:
-        entries = [e for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:
-        return []
-    for entry in entries:
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found, stack = [], [root]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
+def _timeout_message(request, timeout_s: float) -> str:
+    message = f"The execution exceeded its maximum runtime of {timeout_s:g} s."
+    logs = getattr(request, "script_log_dir", None)
+    if logs and Path(logs).is_dir():
+        message += f" The scripts' logs: {logs}"
+    return message

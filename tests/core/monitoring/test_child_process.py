@@ -78,3 +78,64 @@ def test_script_dies_when_its_runner_is_killed(tmp_path):
             runner.kill()
         if pid_file.exists() and _alive(int(pid_file.read_text())):
             os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+# -- core.process_tree: the pieces the keeper is built from -------------------------------
+
+TREE = """
+import os, subprocess, sys, time
+from core import process_tree
+print(process_tree.contain_self(), flush=True)
+if os.fork() == 0:          # a child that double-forks: the grandchild is orphaned at once
+    if os.fork() == 0:
+        time.sleep(600)
+    os._exit(0)
+subprocess.Popen(["sleep", "600"])
+time.sleep(1)
+print(" ".join(map(str, process_tree.members(os.getpid()))), flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_contained_root_keeps_its_orphans_and_kill_tree_takes_them_all():
+    from core import process_tree
+
+    root = subprocess.Popen([sys.executable, "-c", TREE], cwd=PROJECT_ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert root.stdout.readline().strip() == "True"  # the subreaper holds on Linux
+        members = [int(pid) for pid in root.stdout.readline().split()]
+        # the sleep child, and the orphaned grandchild re-parented to the root (not init);
+        # the exited middle child may linger as a zombie the root never reaped
+        running = [pid for pid in members if process_tree.alive(pid)]
+        assert len(running) == 2, members
+        assert all(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+                   == str(root.pid) for pid in running)
+        assert process_tree.kill_tree(root.pid) >= 3
+        root.wait(10)
+        assert _wait_for(lambda: not any(process_tree.alive(pid) for pid in running), 10)
+    finally:
+        if root.poll() is None:
+            root.kill()
+
+
+def test_kill_tree_of_a_gone_process_is_a_no_op():
+    from core import process_tree
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True)
+    assert process_tree.kill_tree(int(done.stdout)) == 0
+    assert not process_tree.alive(int(done.stdout))
+
+
+def test_memory_cap_applies_to_the_process_and_its_children():
+    code = ("from core.monitoring.child_process import limit_memory\n"
+            "import resource, subprocess, sys\n"
+            "limit_memory(600 * 1024 * 1024)\n"
+            "print(resource.getrlimit(resource.RLIMIT_AS)[0])\n"
+            "subprocess.run([sys.executable, '-c', 'bytearray(900 * 1024 * 1024)'],"
+            " check=False)\n")
+    run = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert run.stdout.splitlines()[0] == str(600 * 1024 * 1024)
+    assert "MemoryError" in run.stderr  # the grandchild inherited the cap

@@ -118,3 +118,46 @@ def test_postprocessor_errors_carry_the_traceback(tmp_path):
     script = _script(tmp_path, "def postprocess_handler():\n    raise ValueError('nope')\n")
     with pytest.raises(ScriptError, match="ValueError: nope"):
         run_postprocessor(script, work_dir=tmp_path)
+
+
+def test_limits_of_the_execution_reach_scripts_started_inside_it(samples, tmp_path):
+    from core.monitoring.preprocess import ScriptLimits, script_limits
+
+    script = _script(tmp_path, "def preprocess_handler(r):\n    print('hi')\n    return {'a': 1}\n")
+    limits = ScriptLimits.starting_now(total_s=60, memory_limit_mb=1024,
+                                       log_dir=tmp_path / "kept-logs")
+    with script_limits(limits):
+        run_preprocessor(script, [samples / CAPTURE], work_dir=tmp_path / "work")
+    assert "hi" in (tmp_path / "kept-logs" / "preprocess.log").read_text()
+    run_preprocessor(script, [samples / CAPTURE], work_dir=tmp_path / "after")
+    assert (tmp_path / "after" / "preprocess.log").exists()  # outside: the defaults again
+
+
+@pytest.mark.parametrize(("total", "memory"), [
+    (0, 2048), (-1, 2048), (float("nan"), 2048), (float("inf"), 2048), (60, -1), (60, 1.5),
+    (60, True)])
+def test_bad_limits_are_refused(total, memory):
+    from core.errors import ValidationError
+    from core.monitoring.preprocess import ScriptLimits
+
+    with pytest.raises(ValidationError):
+        ScriptLimits.starting_now(total_s=total, memory_limit_mb=memory, log_dir=None)
+
+
+def test_every_failure_names_the_log(samples, tmp_path):
+    script = _script(tmp_path, "def preprocess_handler(r):\n    raise KeyError('k')\n")
+    with pytest.raises(ScriptError) as caught:
+        run_preprocessor(script, [samples / CAPTURE], work_dir=tmp_path / "w")
+    log = tmp_path / "w" / "preprocess.log"
+    assert str(caught.value).endswith(f"The script's log: {log}")
+    assert "KeyError: 'k'" in log.read_text()
+
+
+@pytest.mark.parametrize(("endpoint", "schedule"), [("../../x", "s"), ("ep", "../../../y"),
+                                                     (None, "/etc")])
+def test_default_log_folder_stays_in_the_log_root(endpoint, schedule):
+    from core.errors import ValidationError
+    from core.monitoring.preprocess import default_log_dir
+
+    with pytest.raises(ValidationError, match="outside"):
+        default_log_dir(endpoint, schedule, datetime(2024, 3, 5, 11, tzinfo=UTC))
