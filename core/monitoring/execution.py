@@ -99,13 +99,14 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
     started = time.perf_counter()
     final = report_folder(request.output_root, request.endpoint_name, request.schedule_name,
                           request.scheduled_time)
-    staging = None
+    staging, published = None, False
+    created = _missing_folders(final.parent)
     try:
         with tempfile.TemporaryDirectory(prefix="monitoring-") as work:
             staging = atomic.staging_dir(final)
             result = _analyze(request, staging, Path(work), progress, cancel)
             atomic.publish_dir(staging, final)
-            staging = None
+            published = True
     except Cancelled:
         raise
     except (AppError, OSError) as error:
@@ -115,8 +116,8 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
         return ExecutionResult(FAILED, f"{FAILED}: {reason}", reason, None,
                                seconds=time.perf_counter() - started)
     finally:
-        if staging is not None:
-            _discard(staging)
+        if not published:
+            _discard(staging, created)
     return ExecutionResult(**{**result, "report_dir": final,
                               "seconds": time.perf_counter() - started})
 
@@ -184,8 +185,28 @@ def _container_env(request: MonitoringRequest, output: Path, start, end) -> dict
     return env
 
 
-def _discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its ancestors that do not exist yet, deepest first."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    return missing
+
+
+def _discard(staging: Path | None, created: list[Path]) -> None:
+    """Remove the unpublished report and the folders made only to hold it, so a failed
+    execution leaves neither a ``.partial`` folder nor an empty ``yyyy/mm/dd`` tree."""
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+        if staging.exists():
+            log.warning("could not remove the unpublished report folder %s", staging)
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:  # gone already, or another execution has put a report there since
+            break
 
 
 def _iso(when: datetime) -> str:
