@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from cli.arg_types import fraction, non_negative_number, positive_seconds, resource_name
 from core.errors import ValidationError
@@ -58,6 +59,8 @@ def run(args) -> int:
     from core.datasets.reader import DatasetSpec
     from core.monitoring.execution import FAILED, MonitoringRequest, run_monitoring
 
+    if Path(args.output).exists() and not Path(args.output).is_dir():
+        raise ValidationError(f"--output {args.output} is a file; expected the reports folder.")
     start, end = _parse_time(args.start, "--start"), _parse_time(args.end, "--end")
     now_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     if start is None and end is None:
