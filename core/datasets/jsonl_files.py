@@ -76,7 +76,8 @@ def _records(file: Path, with_sizes: bool = False):
                 if not isinstance(bad, json.JSONDecodeError):  # an integer of 4300+ digits
                     raise InputError("a number with more than 4300 digits", path=str(file),
                                      line=number) from None
-                raise InputError(f"not valid JSON ({bad.msg} at column {bad.colno})",
+                words = bad.msg[:-3] if bad.msg.endswith(" at") else bad.msg
+                raise InputError(f"not valid JSON ({words} at column {bad.colno})",
                                  path=str(file), line=number) from None
             if not isinstance(record, dict):
                 raise InputError("each line must be a JSON object", path=str(file), line=number)

@@ -53,7 +53,7 @@ def load_json_document(path: str | os.PathLike, what: str, *, max_bytes: int = M
     try:
         return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:
-        raise FormatError(f"not JSON ({error.msg} at column {error.colno})", path=str(file),
+        raise FormatError(f"not JSON ({decode_error_words(error)})", path=str(file),
                           line=error.lineno) from None
     except _DuplicateKey as error:
         raise FormatError(f"the key {error.args[0]!r} appears twice in one JSON object, so one "
@@ -76,6 +76,12 @@ def nesting_depth(data: bytes) -> tuple[int, int]:
     deepest = int(np.argmax(depth))
     # line numbers: valid JSON strings hold no raw newline, so blanking them keeps the count
     return int(depth[deepest]), 1 + blanked.count(b"\n", 0, int(where[deepest]))
+
+
+def decode_error_words(error: json.JSONDecodeError) -> str:
+    """``Expecting value at column 6``: json's message with the column, not the offset."""
+    words = error.msg[:-3] if error.msg.endswith(" at") else error.msg
+    return f"{words} at column {error.colno}"
 
 
 def json_path(parts) -> str:
