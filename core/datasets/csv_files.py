@@ -58,7 +58,12 @@ class CsvFileReader:
     def _start(self, data: memoryview) -> None:
         if not _NON_SPACE.search(data):
             raise InputError("the file is empty", path=str(self.path))
-        first = _first_record(bytes(data[: 1 << 20]), self.path)
+        head = bytes(data[: 1 << 20])
+        first = _first_record(head, self.path)
+        if b"\x00" in head:  # UTF-16 text or a binary file; never a CSV a person meant
+            raise InputError("NUL bytes (the file looks like UTF-16 or binary, expected UTF-8 "
+                             "text)", path=str(self.path), line=1 + head.count(b"\n", 0,
+                                                                            head.index(b"\x00")))
         if self.names is None:
             self.names = (spark_header(first, self.path) if self.header
                           else [f"_c{i}" for i in range(len(first))])

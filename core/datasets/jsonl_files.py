@@ -60,7 +60,8 @@ def _records(file: Path, with_sizes: bool = False):
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"),
+                text = raw.rstrip(b"\r\n").decode("utf-8-sig" if number == 1 else "utf-8")
+                record = json.loads(text,
                                     object_pairs_hook=_no_repeated_keys)
             except _RepeatedKey as repeated:
                 raise InputError(f"the key {repeated.args[0]!r} appears twice in one record, so "
