@@ -17,7 +17,8 @@ def register(subparsers) -> None:
     listing = workspace_action(actions, "list", "list executions", _list)
     listing.add_argument("--schedule", help="only this schedule's executions")
     listing.add_argument("--status", help="only executions with this status")
-    listing.add_argument("--limit", type=positive_int, default=50, help="at most this many (default 50)")
+    listing.add_argument("--limit", type=positive_int, default=50,
+                         help="at most this many (default 50)")
     listing.add_argument("--json", action="store_true",
                          help="print SageMaker's ListMonitoringExecutions response shape")
     describe = workspace_action(actions, "describe", "show one execution", _describe)
