@@ -17,6 +17,7 @@ from core.errors import InputError
 from core.progress import CancelToken
 
 BATCH_ROWS = 65_536
+MAX_RECORD_BYTES = 64 << 20  # one line is parsed whole: bound what a missing newline can cost
 
 
 def jsonl_columns(files: list[Path], *, cancel: CancelToken | None = None) -> list[str]:
@@ -56,7 +57,11 @@ def _records(file: Path, with_sizes: bool = False):
         if not content:
             raise InputError("the file is empty", path=str(file))
         handle.seek(0)
-        for number, raw in enumerate(handle, start=1):
+        lines = iter(lambda: handle.readline(MAX_RECORD_BYTES + 1), b"")
+        for number, raw in enumerate(lines, start=1):
+            if len(raw) > MAX_RECORD_BYTES:
+                raise InputError(f"a record longer than {MAX_RECORD_BYTES >> 20} MB; a JSON Lines "
+                                 "file holds one record per line", path=str(file), line=number)
             if not raw.strip():
                 continue
             try:
