@@ -75,7 +75,19 @@ def _action(actions, name: str, help_text: str, handler, *, named: bool = True):
     return parser
 
 
+def _check_baseline_files(statistics: str, constraints: str) -> None:
+    """A broken baseline file is refused now, not at the first execution an hour later."""
+    from core.formats.constraints import read_constraints
+    from core.formats.statistics import read_statistics
+
+    if statistics:
+        read_statistics(statistics)
+    if constraints:
+        read_constraints(constraints)
+
+
 def _create(args) -> int:
+    _check_baseline_files(args.statistics, args.constraints)
     record = ScheduleRecord(
         name=args.name, endpoint=args.endpoint, expression=args.cron,
         statistics_path=args.statistics, constraints_path=args.constraints,
