@@ -334,6 +334,8 @@ def _check_lists(doc: dict, path) -> None:
                     where = (*here, "sketch", "data", level)
                     raise FormatError(f"at {json_path(where)}: expected a list of numbers, got "
                                       f"{found(items)}", path=str(path))
+                if _NUMBER_TYPES.issuperset(map(type, items)):  # the usual case, at C speed
+                    continue
                 for position, item in enumerate(items):
                     if not _is_double(item):
                         where = (*here, "sketch", "data", level, position)
