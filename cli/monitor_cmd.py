@@ -61,6 +61,9 @@ def run(args) -> int:
 
     if Path(args.output).exists() and not Path(args.output).is_dir():
         raise ValidationError(f"--output {args.output} is a file; expected the reports folder.")
+    if args.workspace and Path(args.workspace).exists() and not Path(args.workspace).is_dir():
+        raise ValidationError(f"--workspace {args.workspace} is a file; expected a workspace "
+                              "folder.")
     start, end = _parse_time(args.start, "--start"), _parse_time(args.end, "--end")
     now_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     if start is None and end is None:
