@@ -35,6 +35,26 @@ def load_json_document(path: str | os.PathLike, what: str, *, max_bytes: int = M
             holds a number Python cannot represent.
     """
     file = Path(path)
+    text = read_json_text(file, what, max_bytes=max_bytes, max_depth=max_depth)
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as error:
+        raise FormatError(f"not JSON ({decode_error_words(error)})", path=str(file),
+                          line=error.lineno) from None
+    except _DuplicateKey as error:
+        raise FormatError(f"the key {error.args[0]!r} appears twice in one JSON object, so one "
+                          "of its values would be lost", path=str(file)) from None
+    except (ValueError, RecursionError) as error:
+        reason = ("a number with more than 4300 digits" if "digits" in str(error)
+                  else str(error))
+        raise FormatError(f"not a usable JSON document ({reason})", path=str(file)) from None
+
+
+def read_json_text(path: str | os.PathLike, what: str, *, max_bytes: int = MAX_BYTES,
+                   max_depth: int = MAX_DEPTH) -> str:
+    """The text of a JSON file that is safe to hand to ``json.loads``: within ``max_bytes``,
+    UTF-8 (a BOM is dropped), not blank, nested at most ``max_depth`` deep."""
+    file = Path(path)
     data = _read_bytes(file, what, max_bytes)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -50,18 +70,7 @@ def load_json_document(path: str | os.PathLike, what: str, *, max_bytes: int = M
     if depth > max_depth:
         raise FormatError(f"JSON nested {depth} levels deep, more than the {max_depth} a "
                           f"{what} document can need", path=str(file), line=line)
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except json.JSONDecodeError as error:
-        raise FormatError(f"not JSON ({decode_error_words(error)})", path=str(file),
-                          line=error.lineno) from None
-    except _DuplicateKey as error:
-        raise FormatError(f"the key {error.args[0]!r} appears twice in one JSON object, so one "
-                          "of its values would be lost", path=str(file)) from None
-    except (ValueError, RecursionError) as error:
-        reason = ("a number with more than 4300 digits" if "digits" in str(error)
-                  else str(error))
-        raise FormatError(f"not a usable JSON document ({reason})", path=str(file)) from None
+    return text
 
 
 def nesting_depth(data: bytes) -> tuple[int, int]:

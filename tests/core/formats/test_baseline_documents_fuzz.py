@@ -204,3 +204,12 @@ def _depth(value) -> int:
     if isinstance(value, list):
         return 1 + max((_depth(v) for v in value), default=0)
     return 0
+
+
+def test_the_display_reader_has_the_same_limits(tmp_path):
+    from core.formats.display_json import read_for_display
+
+    path = tmp_path / "constraint_violations.json"
+    path.write_text('{"violations": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(FormatError, match=r"line 1: JSON nested 100001 levels deep"):
+        read_for_display(path)
