@@ -213,3 +213,31 @@ def test_the_display_reader_has_the_same_limits(tmp_path):
     path.write_text('{"violations": ' + "[" * 100_000 + "]" * 100_000 + "}")
     with pytest.raises(FormatError, match=r"line 1: JSON nested 100001 levels deep"):
         read_for_display(path)
+
+
+def test_every_json_sample_loads_as_its_kind_or_is_named_for_what_it_is(samples):
+    """Each real file: a data-quality document loads as what it is, and given as the other
+    kind it is refused with a sentence saying what it is instead."""
+    seen = 0
+    for path in sorted(samples.rglob("*.json")):
+        text = path.read_text()
+        kind = ("statistics" if "statistics" in path.name and "mq-" not in path.name
+                else "constraints" if path.name.endswith("constraints.json")
+                or "baseline-constraints" in path.name else None)
+        for reader, reader_kind in ((read_statistics, "statistics"),
+                                    (read_constraints, "constraints")):
+            if kind == reader_kind:
+                assert reader(path)["features"], path
+                continue
+            with pytest.raises(FormatError) as refused:
+                reader(path)
+            message = str(refused.value)
+            assert message.startswith(f"{path}: ") and "\n" not in message
+            if "violations" in text[:200]:
+                assert "this is a constraint violations document" in message
+            elif path.name.startswith("mq-"):
+                assert "this is a model-quality" in message
+            elif kind is not None:
+                assert f"this is a {kind} document" in message
+            seen += 1
+    assert seen >= 8
