@@ -155,7 +155,6 @@ CONSTRAINTS_SCHEMA = {
 }
 
 
-
 def _finite(validator, wanted, instance, schema):
     """``"finite": true``: NaN slips through ``minimum``/``maximum`` (every comparison with it
     is false), so thresholds say it explicitly."""
@@ -166,8 +165,7 @@ def _finite(validator, wanted, instance, schema):
 _Validator = validators.extend(Draft202012Validator, {"finite": _finite})
 _VALIDATORS = {id(schema): _Validator(schema)
                for schema in (STATISTICS_SCHEMA, CONSTRAINTS_SCHEMA)}
-_KINDS = {"statistics": ("statistics", "statistics.json"),
-          "constraints": ("constraints", "constraints.json")}
+_FILE_NAMES = {"statistics": "statistics.json", "constraints": "constraints.json"}
 
 
 def check_statistics(doc, path: str | os.PathLike) -> None:
@@ -186,7 +184,7 @@ def _check(doc, path, kind: str, schema: dict) -> None:
     if other is not None and other[0] != kind:
         found, why = other
         raise FormatError(f"this is a {found} document ({why}), expected a {kind} document "
-                          f"({_KINDS[kind][1]})", path=str(path))
+                          f"({_FILE_NAMES[kind]})", path=str(path))
     errors = list(_VALIDATORS[id(schema)].iter_errors(doc))
     if errors:
         first = min(errors, key=_document_order)
@@ -197,8 +195,6 @@ def _check(doc, path, kind: str, schema: dict) -> None:
 
 def document_kind(doc) -> tuple[str, str] | None:
     """``(kind, evidence)`` when ``doc`` is recognisably some SageMaker document, else None."""
-    if isinstance(doc, list):
-        return None
     if not isinstance(doc, dict):
         return None
     if "violations" in doc:
@@ -283,10 +279,8 @@ def _document_order(error: SchemaError):
 
 
 _SPECIAL_DOUBLES = frozenset(("NaN", "Infinity", "-Infinity"))
-_BUCKET_KEYS = {"kll": ("lower_bound", "upper_bound", "count"), "categorical": ("value", "count")}
-
-
 _NUMBER_TYPES = frozenset((int, float))
+_BUCKET_KEYS = {"kll": ("lower_bound", "upper_bound", "count"), "categorical": ("value", "count")}
 
 
 def _is_double(item) -> bool:
