@@ -119,3 +119,30 @@ def test_monitor_end_to_end_gives_a_result_never_an_exception(good_baseline, tex
             assert not reports.exists()
         else:
             assert (result.report_dir / "constraint_violations.json").is_file()
+
+
+chunk_field = st.one_of(st.from_regex(r"[a-c0-9]{0,3}", fullmatch=True),
+                        st.sampled_from(['"x,y"', '"l1\nl2"', '"q""q"', "", '"\r\n"']))
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(chunk_field, min_size=2, max_size=2), min_size=1, max_size=30),
+       chunk=st.integers(8, 64), crlf=st.booleans())
+def test_reading_in_small_chunks_gives_the_table_of_one_read(rows, chunk, crlf):
+    """Chunks are cut at record boundaries only: quoted commas and newlines never split."""
+    from core.datasets.csv_files import CsvFileReader
+
+    newline = "\r\n" if crlf else "\n"
+    text = "a,b" + newline + newline.join(",".join(row) for row in rows) + newline
+
+    def read(path, chunk_bytes):
+        reader = CsvFileReader(path, header=True, chunk_bytes=chunk_bytes)
+        try:
+            return pa.Table.from_batches([b for b, _ in reader.batches()]).to_pylist()
+        except AppError as error:
+            return str(error)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "d.csv"
+        path.write_text(text, newline="")
+        assert read(path, chunk) == read(path, 1 << 20)
