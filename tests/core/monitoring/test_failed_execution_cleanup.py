@@ -5,10 +5,10 @@ before (the user's reports root, earlier reports) stay as they were."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
-from core import atomic
 from core.baseline.run import suggest_baseline
 from core.datasets.reader import DatasetSpec
 from core.errors import Cancelled
@@ -73,10 +73,16 @@ def test_failing_at_every_progress_point_leaves_no_folder(tmp_path, baseline, fa
 
 
 def test_failing_to_publish_leaves_no_folder(tmp_path, baseline, monkeypatch):
-    def refuse(staging, final):
-        raise OSError(28, "No space left on device", str(final))
+    """The last step, renaming the staging folder into place, fails (a full disk)."""
+    for name in ("replace", "rename"):  # whichever the publishing step moves folders with
+        real = getattr(os, name)
 
-    monkeypatch.setattr(atomic, "publish_dir", refuse)
+        def refuse(source, target, *args, real=real, **kwargs):
+            if str(source).endswith(".partial"):
+                raise OSError(28, "No space left on device", str(target))
+            return real(source, target, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, refuse)
     reports = tmp_path / "reports"
     result = run_monitoring(_request(tmp_path, baseline, reports))
     assert result.status == "Failed" and "No space left on device" in result.failure_reason
