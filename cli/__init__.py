@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 
+from cli.arg_types import ArgumentParser
 from core.errors import AppError
 
 # subcommand name -> module in this package defining register(subparsers)
@@ -52,7 +53,7 @@ def unknown_command(argv: list[str]) -> int:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command``, only that subcommand's module is imported (start-up)."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="main.py",
         description="Model Monitor Desktop. Without a subcommand, opens the desktop app "
                     "(options: --workspace DIR, --demo).",

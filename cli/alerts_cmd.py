@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from cli.arg_types import positive_int
 from cli.common import print_table, workspace_action
 from core.errors import ValidationError
 from core.scheduling.alerts import evaluate_alerts, parse_rule_condition
@@ -23,9 +24,9 @@ def register(subparsers) -> None:
     create.add_argument("--condition", required=True,
                         help="METRIC OP NUMBER, e.g. 'feature_baseline_drift_{f} > 0.1' "
                              "({f} stands for every feature)")
-    create.add_argument("--datapoints", type=int, default=1,
+    create.add_argument("--datapoints", type=positive_int, default=1,
                         help="breaching executions that raise the alarm (default 1)")
-    create.add_argument("--periods", type=int, default=1,
+    create.add_argument("--periods", type=positive_int, default=1,
                         help="latest executions considered (default 1)")
     create.add_argument("--schedule", default="", help="only this schedule's metrics")
     create.add_argument("--endpoint", default="", help="only this endpoint's metrics")
@@ -37,11 +38,11 @@ def register(subparsers) -> None:
     workspace_action(actions, "list", "list rules and their states", _list)
     history = workspace_action(actions, "history", "state changes, newest first", _history)
     history.add_argument("--rule", help="only this rule")
-    history.add_argument("--limit", type=int, default=50)
+    history.add_argument("--limit", type=positive_int, default=50)
     sent = workspace_action(actions, "notifications", "the delivery log of notifications, "
                             "newest first", _notifications)
     sent.add_argument("--rule", help="only this rule")
-    sent.add_argument("--limit", type=int, default=50)
+    sent.add_argument("--limit", type=positive_int, default=50)
     sent.add_argument("--json", action="store_true", help="print JSON")
     delete = workspace_action(actions, "delete", "delete a rule", _delete)
     delete.add_argument("name", help="rule name")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
+from cli.arg_types import percentage
 from core.progress import Progress
 
 
@@ -28,7 +29,7 @@ def register(subparsers) -> None:
     deploy.add_argument("--model", required=True, help="s3:// URI or local model.tar.gz")
     deploy.add_argument("--image", default="", help="container image (default: XGBoost)")
     deploy.add_argument("--instance-type", default="ml.m5.large")
-    deploy.add_argument("--sampling", type=float, default=100.0)
+    deploy.add_argument("--sampling", type=percentage, default=100.0)
     deploy.add_argument("--capture-dest", default="", help="s3:// capture destination")
     deploy.add_argument("--no-capture", action="store_true")
     undeploy = _add(commands, "undeploy", run_undeploy, "delete a SageMaker endpoint")

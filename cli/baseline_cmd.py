@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from core.baseline.run import suggest_baseline
 from core.datasets.reader import DatasetSpec
+from core.errors import ValidationError
 
 
 def register(subparsers) -> None:
@@ -23,6 +26,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    output = Path(args.output)
+    if output.exists() and not output.is_dir():
+        raise ValidationError(f"--output {args.output} is a file; expected a folder to write "
+                              "statistics.json and constraints.json into.")
     spec = DatasetSpec(args.dataset, fmt=args.format, header=not args.no_header)
     result = suggest_baseline(spec, args.output)
     print(f"baseline: {result.item_count} rows, {result.feature_count} features "

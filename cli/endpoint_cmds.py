@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cli.arg_types import percentage, port, positive_seconds
 from cli.common import add_workspace_argument
 from core.progress import Progress
 from core.serving.config import CaptureConfig
@@ -20,15 +21,15 @@ def register(subparsers) -> None:
     add_workspace_argument(deploy)
     deploy.add_argument("--name", required=True, help="endpoint name")
     deploy.add_argument("--model", required=True, help="model.tar.gz or an XGBoost model file")
-    deploy.add_argument("--port", type=int, help="port (default: a free one)")
+    deploy.add_argument("--port", type=port, help="port (default: a free one)")
     deploy.add_argument("--no-capture", action="store_true", help="turn data capture off")
-    deploy.add_argument("--sampling", type=float, default=100.0,
+    deploy.add_argument("--sampling", type=percentage, default=100.0,
                         help="percentage of requests to capture (default 100)")
     deploy.add_argument("--capture", default="input,output",
                         help="what to capture: input, output or input,output")
     deploy.add_argument("--capture-dest", default="",
                         help="capture folder (default: the workspace's capture/)")
-    deploy.add_argument("--timeout", type=float, default=60.0,
+    deploy.add_argument("--timeout", type=positive_seconds, default=60.0,
                         help="seconds to wait for the server to answer /ping")
     deploy.set_defaults(handler=run_deploy)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from cli.arg_types import positive_int
 from cli.common import print_table, workspace_action
 from core.errors import ValidationError
 from core.workspace.store import Workspace
@@ -16,7 +17,8 @@ def register(subparsers) -> None:
     listing = workspace_action(actions, "list", "list executions", _list)
     listing.add_argument("--schedule", help="only this schedule's executions")
     listing.add_argument("--status", help="only executions with this status")
-    listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    listing.add_argument("--limit", type=positive_int, default=50,
+                         help="at most this many (default 50)")
     listing.add_argument("--json", action="store_true",
                          help="print SageMaker's ListMonitoringExecutions response shape")
     describe = workspace_action(actions, "describe", "show one execution", _describe)

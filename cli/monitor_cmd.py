@@ -1,14 +1,17 @@
 """``main.py monitor``: one monitoring execution over captured traffic (or a dataset), headless.
 
 Prints the container's status line; exit code 0 for Completed and CompletedWithViolations,
-2 for Failed.
+2 for Failed (then the status line goes to stderr, like every other error).
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from cli.arg_types import fraction, non_negative_number, positive_seconds, resource_name
 from core.errors import ValidationError
 
 _EVERYTHING = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
@@ -33,11 +36,13 @@ def register(subparsers) -> None:
     parser.add_argument("--end", help="window end, ISO-8601 UTC (default: with no --start, "
                                       "every record is read and the report goes under the "
                                       "current hour)")
-    parser.add_argument("--endpoint", help="endpoint name (also narrows the capture folder)")
-    parser.add_argument("--schedule", default="local-monitoring", help="schedule name")
+    parser.add_argument("--endpoint", type=resource_name,
+                        help="endpoint name (also narrows the capture folder)")
+    parser.add_argument("--schedule", type=resource_name, default="local-monitoring",
+                        help="schedule name")
     parser.add_argument("--preprocessor", help="record preprocessor script")
     parser.add_argument("--postprocessor", help="post-analytics processor script")
-    parser.add_argument("--timeout", type=float, default=60.0,
+    parser.add_argument("--timeout", type=positive_seconds, default=60.0,
                         help="seconds a script may spend on one record (default 60)")
     parser.add_argument("--max-runtime", type=float, default=3600.0,
                         help="seconds the scripts of this execution may take in total; at the "
@@ -52,10 +57,11 @@ def register(subparsers) -> None:
     parser.add_argument("--workspace", help="store the execution's metrics in this workspace")
     extra = parser.add_argument_group(
         "checks beyond SageMaker (always in drift_report.json; violations only when set)")
-    extra.add_argument("--psi-threshold", type=float, help="psi_drift_check above this PSI")
-    extra.add_argument("--js-threshold", type=float,
+    extra.add_argument("--psi-threshold", type=non_negative_number,
+                       help="psi_drift_check above this PSI")
+    extra.add_argument("--js-threshold", type=fraction,
                        help="js_drift_check above this Jensen-Shannon distance")
-    extra.add_argument("--null-rate-threshold", type=float,
+    extra.add_argument("--null-rate-threshold", type=fraction,
                        help="null_rate_check when the share of missing values rises by more")
     parser.set_defaults(handler=run)
 
@@ -65,6 +71,11 @@ def run(args) -> int:
     from core.datasets.reader import DatasetSpec
     from core.monitoring.execution import FAILED, MonitoringRequest, run_monitoring
 
+    if Path(args.output).exists() and not Path(args.output).is_dir():
+        raise ValidationError(f"--output {args.output} is a file; expected the reports folder.")
+    if args.workspace and Path(args.workspace).exists() and not Path(args.workspace).is_dir():
+        raise ValidationError(f"--workspace {args.workspace} is a file; expected a workspace "
+                              "folder.")
     start, end = _parse_time(args.start, "--start"), _parse_time(args.end, "--end")
     _check_script_limits(args)
     now_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -72,6 +83,9 @@ def run(args) -> int:
         scheduled, start, end = now_hour, *_EVERYTHING
     else:
         scheduled = end or now_hour
+        if start is not None and start >= (end or start + timedelta(hours=1)):
+            raise ValidationError(f"--start {args.start} is not before --end {args.end}; the "
+                                  "window would hold no records.")
     thresholds = (args.psi_threshold, args.js_threshold, args.null_rate_threshold)
     extra = ExtraChecks(*thresholds) if any(t is not None for t in thresholds) else None
     dataset = DatasetSpec(args.dataset, header=not args.no_header) if args.dataset else None
@@ -84,9 +98,10 @@ def run(args) -> int:
         max_runtime_s=args.max_runtime, script_log_dir=args.script_logs,
         **({} if args.script_memory is None else {"script_memory_mb": args.script_memory}))
     result = run_monitoring(request)
-    print(result.status_message)
     if result.status == FAILED:
+        print(result.status_message, file=sys.stderr)
         return 2
+    print(result.status_message)
     print(f"report: {result.report_dir}  ({result.item_count} records, "
           f"{result.seconds:.2f} s)")
     if args.workspace and result.metrics:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cli.arg_types import positive_int
 from cli.common import print_table, workspace_action
 from core.formats.cron import (
     DEFAULT_WINDOW_END,
@@ -40,7 +41,7 @@ def register(subparsers) -> None:
                              f"(default {DEFAULT_WINDOW_END})")
     create.add_argument("--preprocessor", default="", help="record preprocessor script")
     create.add_argument("--postprocessor", default="", help="post-analytics processor script")
-    create.add_argument("--max-runtime", type=int, default=3600,
+    create.add_argument("--max-runtime", type=positive_int, default=3600,
                         help="seconds after which an execution is Stopped (default 3600)")
     create.add_argument("--no-metrics", action="store_true", help="do not record metrics")
     create.add_argument("--stopped", action="store_true", help="create it stopped")
@@ -53,7 +54,7 @@ def register(subparsers) -> None:
                             ("--preprocessor", "record preprocessor script ('' for none)"),
                             ("--postprocessor", "post-analytics script ('' for none)")):
         update.add_argument(flag, help=help_text)
-    update.add_argument("--max-runtime", type=int, help="new maximum runtime in seconds")
+    update.add_argument("--max-runtime", type=positive_int, help="new maximum runtime in seconds")
 
     _action(actions, "list", "list schedules", _list, named=False)
     _action(actions, "describe", "show one schedule, its next runs and latest executions",
@@ -74,7 +75,19 @@ def _action(actions, name: str, help_text: str, handler, *, named: bool = True):
     return parser
 
 
+def _check_baseline_files(statistics: str, constraints: str) -> None:
+    """A broken baseline file is refused now, not at the first execution an hour later."""
+    from core.formats.constraints import read_constraints
+    from core.formats.statistics import read_statistics
+
+    if statistics:
+        read_statistics(statistics)
+    if constraints:
+        read_constraints(constraints)
+
+
 def _create(args) -> int:
+    _check_baseline_files(args.statistics, args.constraints)
     record = ScheduleRecord(
         name=args.name, endpoint=args.endpoint, expression=args.cron,
         statistics_path=args.statistics, constraints_path=args.constraints,

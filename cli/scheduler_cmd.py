@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 
+from cli.arg_types import non_negative_int, positive_seconds
 from cli.common import add_workspace_argument
 from core.scheduling.scheduler import DEFAULT_MAX_CATCH_UP, DEFAULT_POLL_S, Scheduler
 from core.workspace.store import Workspace
@@ -18,10 +19,10 @@ def register(subparsers) -> None:
                     "may drive a workspace; executions a stopped scheduler left running are "
                     "marked Failed and missed runs are caught up.")
     add_workspace_argument(parser)
-    parser.add_argument("--poll", type=float, default=DEFAULT_POLL_S,
+    parser.add_argument("--poll", type=positive_seconds, default=DEFAULT_POLL_S,
                         help="seconds between checks for new requests "
                              f"(default {DEFAULT_POLL_S:g})")
-    parser.add_argument("--max-catch-up", type=int, default=DEFAULT_MAX_CATCH_UP,
+    parser.add_argument("--max-catch-up", type=non_negative_int, default=DEFAULT_MAX_CATCH_UP,
                         help="missed runs per schedule caught up after downtime "
                              f"(default {DEFAULT_MAX_CATCH_UP})")
     parser.add_argument("--once", action="store_true",

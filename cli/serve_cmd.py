@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 
+from cli.arg_types import percentage, port
 from core.errors import AppError
 from core.serving.config import CaptureConfig
 from core.serving.process import run_endpoint
@@ -22,11 +23,11 @@ def register(subparsers) -> None:
                     "gracefully (every captured record is written first).")
     parser.add_argument("--name", required=True, help="endpoint name")
     parser.add_argument("--model", required=True, help="model.tar.gz or an XGBoost model file")
-    parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    parser.add_argument("--port", type=port, default=0, help="port (default: a free one)")
     parser.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
     parser.add_argument("--variant", default="AllTraffic", help="production variant name")
     parser.add_argument("--capture-dest", help="capture folder; turns data capture on")
-    parser.add_argument("--sampling", type=float, default=100.0,
+    parser.add_argument("--sampling", type=percentage, default=100.0,
                         help="percentage of requests to capture (default 100)")
     parser.add_argument("--capture", default="input,output",
                         help="what to capture: input, output or input,output")

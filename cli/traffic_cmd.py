@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cli.arg_types import non_negative_int, non_negative_number, positive_int
 from cli.common import add_workspace_argument
 from core.backends.aws.invoke import aws_traffic_target, is_aws_endpoint_url
 from core.config import load_settings
@@ -20,10 +21,10 @@ def register(subparsers) -> None:
     parser.add_argument("--endpoint", help="endpoint name (its URL comes from the workspace; "
                                            "with --url, the SageMaker Runtime route is used)")
     add_workspace_argument(parser)
-    parser.add_argument("--rate", type=float, default=0.0,
+    parser.add_argument("--rate", type=non_negative_number, default=0.0,
                         help="rows per second (default: as fast as it answers)")
-    parser.add_argument("--concurrency", type=int, default=1, help="parallel clients")
-    parser.add_argument("--repeat", type=int, default=1,
+    parser.add_argument("--concurrency", type=positive_int, default=1, help="parallel clients")
+    parser.add_argument("--repeat", type=non_negative_int, default=1,
                         help="passes over the file; 0 runs until Ctrl-C")
     parser.add_argument("--inference-ids", action="store_true",
                         help="send an InferenceId (the row's sequence number) with each row")

@@ -48,6 +48,8 @@ class CsvFileReader:
                         view = view[len(_BOM):]
                     self._start(view)
                 quoted = data.find(b'"', 0, size) >= 0
+                if quoted:
+                    self._check_quotes_closed(data, size, position)
                 table = self._parse(view, position, position == 0 and self.header, quoted)
                 batches = table.to_batches()
                 for i, batch in enumerate(batches or [_empty(self.names)]):
@@ -56,10 +58,15 @@ class CsvFileReader:
     def _start(self, data: memoryview) -> None:
         if not _NON_SPACE.search(data):
             raise InputError("the file is empty", path=str(self.path))
-        first = _first_record(bytes(data[: 1 << 20]), self.path)
+        head = bytes(data[: 1 << 20])
+        first = _first_record(head, self.path)
+        if b"\x00" in head:  # UTF-16 text or a binary file; never a CSV a person meant
+            raise InputError("NUL bytes (the file looks like UTF-16 or binary, expected UTF-8 "
+                             "text)", path=str(self.path), line=1 + head.count(b"\n", 0,
+                                                                            head.index(b"\x00")))
         if self.names is None:
-            self.names = first if self.header else [f"_c{i}" for i in range(len(first))]
-            self.names = [name or f"_c{i}" for i, name in enumerate(self.names)]
+            self.names = (spark_header(first, self.path) if self.header
+                          else [f"_c{i}" for i in range(len(first))])
         elif len(first) != len(self.names):
             raise InputError(f"expected {len(self.names)} columns like the first file, "
                              f"got {len(first)}", path=str(self.path), line=1)
@@ -105,6 +112,17 @@ class CsvFileReader:
         except pa.ArrowInvalid as error:
             raise self._located(error, bytes(data), self._line_at(position)) from None
 
+    def _check_quotes_closed(self, data: bytes, size: int, position: int) -> None:
+        """Refuse a quoted field that is never closed: arrow would read the rest of the file
+        into it. A quote inside an unquoted field (``5'11"``) is text and stays allowed."""
+        if data.count(b'"', 0, size) % 2 == 0:
+            return
+        last = data.rfind(b'"', 0, size)
+        if last == 0 or data[last - 1:last] in (b",", b"\n", b"\r", b"\xbf"):  # \xbf: BOM
+            line = self._line_at(position) + data.count(b"\n", 0, last)
+            raise InputError("a quoted field starts here and is never closed (a missing \")",
+                             path=str(self.path), line=line)
+
     def _line_at(self, position: int) -> int:
         """The line number at byte ``position`` (counted only when an error needs it)."""
         with open(self.path, "rb") as handle:
@@ -120,6 +138,9 @@ class CsvFileReader:
                 return InputError(f"bytes that are not UTF-8 text (byte 0x{data[bad.start]:02x})",
                                   path=str(self.path), line=line)
             return InputError("text that is not valid UTF-8", path=str(self.path))
+        if "Could not skip initial" in text:  # a header without a newline and nothing else
+            return InputError("the dataset has a header but no data rows", path=str(self.path),
+                              line=2)
         match = _ROW_ERROR.search(text)
         if match:
             row_number = int(match.group(1) or 1)
@@ -155,7 +176,29 @@ def _first_record(data: bytes, path: Path) -> list[str]:
             raise InputError(f"bytes that are not UTF-8 text (byte 0x{head[bad.start]:02x})",
                              path=str(path), line=1 + head.count(b"\n", 0, bad.start)) from None
         text = head[: bad.start].decode("utf-8")
-    return next(csv.reader(io.StringIO(text)), [])
+    try:
+        return next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error as error:
+        raise InputError(f"the first record cannot be read as CSV ({error})", path=str(path),
+                         line=1) from None
+
+
+def spark_header(row: list[str], path: Path) -> list[str]:
+    """Column names as Spark's CSV reader makes them from a header (``makeSafeHeader``): an
+    empty name becomes ``_c{i}``; a name used twice (ignoring case) gets its index appended
+    to every use, so ``a,A`` becomes ``a0,A1`` and no column is lost."""
+    lowered = [name.lower() for name in row if name]
+    twice = {name for name in lowered if lowered.count(name) > 1}
+    names = [f"_c{i}" if not name else f"{name}{i}" if name.lower() in twice else name
+             for i, name in enumerate(row)]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name.lower() in seen:  # e.g. a,a,a1: the renamed a1 meets a real a1
+            raise InputError(f"the header names column {i + 1} {name!r} like column "
+                             f"{seen[name.lower()] + 1}, even after Spark's renaming of "
+                             "repeated names", path=str(path), line=1)
+        seen[name.lower()] = i
+    return names
 
 
 def _line_of(data: bytes, row_text: str, first_line: int, row_number: int) -> int:

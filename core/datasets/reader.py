@@ -114,7 +114,8 @@ def iter_batches(spec: DatasetSpec, *, progress: ProgressFn = no_progress,
     if rows == 0:
         where = files[0] if len(files) == 1 else spec.path
         what = "has a header but no data rows" if fmt == "csv" and spec.header else "has no rows"
-        raise InputError(f"the dataset {what}", path=str(where), line=2 if spec.header else 1)
+        line = (2 if spec.header else 1) if fmt == "csv" else None
+        raise InputError(f"the dataset {what}", path=str(where), line=line)
 
 
 def _suffixes_for(fmt: str | None) -> tuple[str, ...]:

@@ -1,9 +1,10 @@
-"""``constraints.json`` (data quality): lenient reading, Jackson-exact writing, resolved config.
+"""``constraints.json`` (data quality): validated reading, Jackson-exact writing, resolved config.
 
 Readers accept any JSON layout, the legacy ``comparion_method`` spelling, and per-feature
 overrides both where the docs put them (``monitoringConfigOverrides``) and where the Python
 SDK writes them (``string_constraints.monitoring_config_overrides``); both end up as
-``monitoringConfigOverrides``. Writers emit the container's key order.
+``monitoringConfigOverrides``. What they refuse is in ``core.formats.schemas``. Writers emit
+the container's key order.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import os
 from pathlib import Path
 
 from core import atomic
-from core.errors import FormatError
 from core.formats import jackson
-from core.formats.statistics import _load_json
+from core.formats.json_doc import load_json_document
+from core.formats.schemas import check_constraints
 
 OVERRIDES_KEY = "monitoringConfigOverrides"
 _SDK_OVERRIDES_KEY = "monitoring_config_overrides"
@@ -46,13 +47,13 @@ def read_constraints(path: str | os.PathLike) -> dict:
     """Read ``constraints.json`` in any layout, overrides normalised (see module docstring).
 
     Raises:
-        InputError: the file is missing or unreadable.
-        FormatError: it is not JSON or has no ``features`` list.
+        InputError: the file is missing, unreadable or too large.
+        FormatError: it is not JSON, or not a data-quality constraints document (unknown enum
+            values, misspelt settings, thresholds that are not numbers from 0 to 1, no
+            ``features``); the sentence names the file and the JSON path of the problem.
     """
-    doc = _load_json(path, "constraints")
-    if not isinstance(doc, dict) or not isinstance(doc.get("features", []), list):
-        raise FormatError("expected a constraints document with a 'features' list",
-                          path=str(path))
+    doc = load_json_document(path, "constraints")
+    check_constraints(doc, path)
     return normalized_constraints(doc)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import FormatError
+from core.formats.json_doc import read_json_text
 
 
 def read_for_display(path: str | Path) -> Any:
@@ -16,17 +17,14 @@ def read_for_display(path: str | Path) -> Any:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(f"Cannot read JSON: {exc}", path=str(path)) from exc
+    text = read_json_text(path, "JSON")  # size and depth limits before any parsing
     try:
         return json.loads(without_sketch_data(text))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, ValueError):
         pass  # an unusual layout the fast path misread: parse the text as it is
     try:
         return json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4300 digits
         raise FormatError(f"Cannot read JSON: {exc}", path=str(path)) from exc
 
 

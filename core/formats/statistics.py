@@ -1,20 +1,21 @@
-"""``statistics.json`` (data quality): lenient reading, Jackson-exact writing.
+"""``statistics.json`` (data quality): validated reading, Jackson-exact writing.
 
 Reading accepts the analyzer's layout and any re-serialization (Python ``json.dump``, ints
-where the analyzer writes doubles, ``"NaN"`` strings). Writing puts every number back in the
-type the analyzer uses (longs for counts, doubles elsewhere) so the bytes match its output.
+where the analyzer writes doubles, ``"NaN"`` strings) and refuses anything else with one
+sentence (``core.formats.schemas``). Writing puts every number back in the type the analyzer
+uses (longs for counts, doubles elsewhere) so the bytes match its output.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
 
 from core import atomic
-from core.errors import FormatError, InputError
 from core.formats import jackson
+from core.formats.json_doc import load_json_document
+from core.formats.schemas import check_statistics
 
 _LONGS = {"item_count", "num_present", "num_missing"}
 _DOUBLES = {"version", "mean", "sum", "std_dev", "min", "max", "lower_bound", "upper_bound",
@@ -25,13 +26,12 @@ def read_statistics(path: str | os.PathLike) -> dict:
     """Read a data-quality ``statistics.json`` written by SageMaker, by us or by Python.
 
     Raises:
-        InputError: the file is missing or unreadable.
-        FormatError: it is not JSON or has no ``features`` list.
+        InputError: the file is missing, unreadable or too large.
+        FormatError: it is not JSON, or not a data-quality statistics document; the sentence
+            names the file and the JSON path of the first problem.
     """
-    doc = _load_json(path, "statistics")
-    if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
-        raise FormatError("expected a statistics document with a 'features' list",
-                          path=str(path))
+    doc = load_json_document(path, "statistics")
+    check_statistics(doc, path)
     return normalized_statistics(doc)
 
 
@@ -106,14 +106,3 @@ def _as_long(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def _load_json(path: str | os.PathLike, what: str):
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the {what} file ({error})", path=str(path)) from error
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FormatError(f"not JSON ({error.msg})", path=str(path), line=error.lineno) from error

@@ -6,13 +6,13 @@ is lenient (any JSON layout, a bare list, legacy descriptions); writing is Jacks
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from core import atomic
-from core.errors import FormatError, InputError
+from core.errors import FormatError
 from core.formats import jackson
+from core.formats.json_doc import load_json_document
 
 VIOLATION_KEYS = ("feature_name", "constraint_check_type", "description")
 
@@ -40,14 +40,7 @@ def read_violations(path: str | os.PathLike) -> list[dict]:
         InputError: the file is missing or unreadable.
         FormatError: it is not JSON, or has no ``violations`` list of objects.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the violations file ({error})", path=str(path)) from error
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FormatError(f"not JSON ({error.msg})", path=str(path), line=error.lineno) from error
+    doc = load_json_document(path, "violations")
     entries = doc.get("violations") if isinstance(doc, dict) else doc
     if not isinstance(entries, list) or not all(isinstance(v, dict) for v in entries):
         raise FormatError("expected a 'violations' list of objects", path=str(path))

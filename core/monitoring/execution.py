@@ -114,14 +114,15 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
     started = time.perf_counter()
     final = report_folder(request.output_root, request.endpoint_name, request.schedule_name,
                           request.scheduled_time)
-    staging = None
+    staging, published = None, False
+    created = _missing_folders(final.parent)
     try:
         with (tempfile.TemporaryDirectory(prefix="monitoring-") as work,
               script_limits(_script_limits(request))):
             staging = atomic.staging_dir(final)
             result = _analyze(request, staging, Path(work), progress, cancel)
             final = report_folders.publish_report(staging, final, request.scheduled_time)
-            staging = None
+            published = True
     except Cancelled:
         raise
     except (AppError, OSError) as error:
@@ -131,8 +132,8 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
         return ExecutionResult(FAILED, f"{FAILED}: {reason}", reason, None,
                                seconds=time.perf_counter() - started)
     finally:
-        if staging is not None:
-            _discard(staging)
+        if not published:
+            _discard(staging, created)
     return ExecutionResult(**{**result, "report_dir": final,
                               "seconds": time.perf_counter() - started})
 
@@ -212,8 +213,28 @@ def _script_limits(request: MonitoringRequest) -> ScriptLimits:
                                      log_dir=Path(log_dir) if log_dir else None)
 
 
-def _discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its ancestors that do not exist yet, deepest first."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    return missing
+
+
+def _discard(staging: Path | None, created: list[Path]) -> None:
+    """Remove the unpublished report and the folders made only to hold it, so a failed
+    execution leaves neither a ``.partial`` folder nor an empty ``yyyy/mm/dd`` tree."""
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+        if staging.exists():
+            log.warning("could not remove the unpublished report folder %s", staging)
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:  # gone already, or another execution has put a report there since
+            break
 
 
 def _iso(when: datetime) -> str:

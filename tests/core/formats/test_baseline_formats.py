@@ -31,7 +31,9 @@ def test_statistics_reader_accepts_the_sdk_fixture_and_nan_strings(samples, tmp_
     doc = read_statistics(samples / "sdk-test-fixtures" / "statistics.json")
     assert feature_map(doc)["message"]["string_statistics"]["distinct_count"] == 1.0
     path = tmp_path / "s.json"
-    path.write_text('{"features": [{"name": "x", "numerical_statistics": {"std_dev": "NaN"}}]}')
+    path.write_text('{"features": [{"name": "x", "inferred_type": "Fractional", '
+                    '"numerical_statistics": {"common": {"num_present": 1, "num_missing": 0}, '
+                    '"std_dev": "NaN"}}]}')
     assert read_statistics(path)["features"][0]["numerical_statistics"]["std_dev"] != 0
     assert '"std_dev" : "NaN"' in dumps_statistics(read_statistics(path))
 
