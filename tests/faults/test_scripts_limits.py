@@ -140,14 +140,15 @@ def test_cli_limits(tmp_path, baseline):
     script.write_text(textwrap.dedent(ALLOCATE_3GB))
     run = _cli(tmp_path, baseline, "--preprocessor", str(script), "--script-memory", "1024")
     assert run.returncode == 2, run.stderr
-    assert run.stdout.startswith("Failed: The preprocess script ran out of memory: it may use "
-                                 "at most 1 GB"), run.stdout
-    assert str(tmp_path / "logs") in run.stdout and "Traceback" not in run.stderr
+    # A Failed execution's status line goes to stderr, like every other error.
+    assert run.stderr.startswith("Failed: The preprocess script ran out of memory: it may use "
+                                 "at most 1 GB"), run.stderr
+    assert str(tmp_path / "logs") in run.stderr and "Traceback" not in run.stderr
     forever = tmp_path / "forever.py"
     forever.write_text(textwrap.dedent(NEVER_ENDS))
     run = _cli(tmp_path, baseline, "--preprocessor", str(forever), "--max-runtime", "3",
                "--timeout", "600")
-    assert run.returncode == 2 and "total time limit of 3 s" in run.stdout, run.stdout
+    assert run.returncode == 2 and "total time limit of 3 s" in run.stderr, run.stderr
 
 
 @pytest.mark.parametrize("option", [("--max-runtime", "0"), ("--max-runtime", "nan"),
