@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from core.errors import ValidationError
+from core.names import validate_name, validate_optional_name
 
 _EVERYTHING = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 
@@ -53,6 +54,8 @@ def run(args) -> int:
     from core.datasets.reader import DatasetSpec
     from core.monitoring.execution import FAILED, MonitoringRequest, run_monitoring
 
+    validate_optional_name(args.endpoint, "endpoint", where="--endpoint")
+    validate_name(args.schedule, "schedule", where="--schedule")
     start, end = _parse_time(args.start, "--start"), _parse_time(args.end, "--end")
     now_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     if start is None and end is None:

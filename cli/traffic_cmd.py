@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cli.common import add_workspace_argument
 from core.errors import ValidationError
+from core.names import validate_optional_name
 from core.serving.traffic import TrafficPlan, TrafficRunner, TrafficStats
 from core.workspace.store import Workspace
 
@@ -29,6 +30,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    validate_optional_name(args.endpoint, "endpoint", where="--endpoint")
     url = args.url
     if not url:
         if not args.endpoint:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from core.errors import ValidationError
+from core.names import validate_name, validate_optional_name
 from core.workspace.db import from_db_time, to_db_time, utc_now
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
@@ -136,8 +137,9 @@ class AlertStore:
 
 
 def _validated(rule: AlertRule) -> AlertRule:
-    if not rule.name or not rule.name.strip():
-        raise ValidationError("An alert rule needs a name.")
+    validate_name(rule.name, "alert")
+    validate_optional_name(rule.endpoint, "endpoint")
+    validate_optional_name(rule.schedule, "schedule")
     if not rule.metric or not rule.metric.strip():
         raise ValidationError("An alert rule needs a metric name, e.g. feature_baseline_drift_{f}.")
     symbol = {v: k for k, v in COMPARISONS.items()}.get(rule.comparison, rule.comparison)
@@ -157,6 +159,10 @@ def _validated(rule: AlertRule) -> AlertRule:
 
 
 def _rule(row: sqlite3.Row) -> AlertRule:
+    where = f"workspace.db, alert_rules row {row['name']!r}"  # a row read back is checked again
+    validate_name(row["name"], "alert", where=where)
+    validate_optional_name(row["endpoint"], "endpoint", where=where)
+    validate_optional_name(row["schedule"], "schedule", where=where)
     values = {k: row[k] for k in _FIELDS}
     values["enabled"] = bool(values["enabled"])
     values["state_updated_at"] = from_db_time(values["state_updated_at"])
