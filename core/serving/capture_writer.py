@@ -327,8 +327,13 @@ class CaptureWriter:
 
     def _write_group(self, hour: tuple, group: list[tuple[int, bytes, datetime]]) -> None:
         data = b"".join(item[1] for item in group)
-        for _attempt in range(3):
-            fd = self._fd_for(hour, group[0][2])
+        for attempt in range(3):
+            try:
+                fd = self._fd_for(hour, group[0][2])
+            except FileNotFoundError:  # the folder went away between mkdir and open
+                if attempt == 2:
+                    raise
+                continue
             size = os.fstat(fd).st_size
             try:
                 _write_all(fd, data)
