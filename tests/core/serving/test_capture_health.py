@@ -49,33 +49,41 @@ def test_deleted_hour_folder_is_recreated_and_no_record_is_lost(tmp_path):
 
 def test_folder_deleted_repeatedly_under_concurrent_writers(tmp_path):
     writer = CaptureWriter(tmp_path, "ep", "AllTraffic")
-    acked: list[int] = []
+    acked: dict[int, int] = {}  # record -> deletions completed before its write began
     lock = threading.Lock()
-    deleted_at: list[int] = []
+    deletions, stop, attempts = [0], threading.Event(), []
 
     def client(first: int) -> None:
-        for n in range(first, first + 400):
+        n = first
+        while not stop.is_set():
+            n += 1
+            attempts.append(n)
+            with lock:
+                generation = deletions[0]
             if writer.write(_line(n), T0 + timedelta(milliseconds=n), wait=True):
                 with lock:
-                    acked.append(n)
+                    acked[n] = generation
 
-    threads = [threading.Thread(target=client, args=(i * 1000,)) for i in range(4)]
+    threads = [threading.Thread(target=client, args=(i * 1_000_000,)) for i in range(4)]
     for thread in threads:
         thread.start()
     for _ in range(5):
         time.sleep(0.02)
-        with lock:
-            deleted_at.append(len(acked))
         shutil.rmtree(tmp_path / "ep", ignore_errors=True)
+        with lock:
+            deletions[0] += 1
+    time.sleep(0.1)  # traffic goes on after the last deletion
+    stop.set()
     for thread in threads:
         thread.join()
     writer.close()
-    with lock:
-        after_last = set(acked[deleted_at[-1]:])
     on_disk = _numbers(tmp_path)
     assert len(on_disk) == len(set(on_disk)), "a record was written twice"
-    assert after_last <= set(on_disk), "a record acknowledged after the deletion is missing"
-    assert writer.stats().failed == 0 and len(acked) == 1600
+    # Records written before a deletion went with the folder; every one begun after the
+    # last deletion must be on disk.
+    after_last = {n for n, generation in acked.items() if generation == deletions[0]}
+    assert after_last and after_last <= set(on_disk), "a record written after it is missing"
+    assert writer.stats().failed == 0 and len(acked) == len(attempts)  # every write succeeded
 
 
 def test_unwritable_destination_is_degraded_then_recovers_with_every_record(tmp_path):
