@@ -219,3 +219,16 @@ def test_local_target_stays_inside_for_any_key(tmp_path, relative):
         return
     resolved = target.resolve()
     assert root.resolve() in resolved.parents
+
+
+@given(schedule=st.from_regex(r"[a-zA-Z0-9]{1,30}", fullmatch=True),
+       metric=st.text(max_size=80), comparison=st.sampled_from([">", ">=", "<", "<=", "?"]),
+       threshold=st.floats(allow_nan=False), taken=st.sets(st.text(max_size=70), max_size=5))
+@settings(deadline=None)
+def test_names_the_gui_makes_up_are_valid_and_unused(schedule, metric, comparison, threshold,
+                                                     taken):
+    from core.names import is_valid_name
+    from gui.tabs.executions.loaders import alert_name
+
+    name = alert_name(schedule, metric, comparison, threshold, taken=taken)
+    assert is_valid_name(name) and name not in taken
