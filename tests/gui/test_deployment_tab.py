@@ -106,7 +106,7 @@ def test_unwritable_capture_shows_degraded_with_counts_and_modes(qtbot, runner, 
             row(), 5).data(Qt.ItemDataRole.ToolTipRole) or ""), timeout=10000)
         assert tab.proxy.index(row(), 1).data() == "Degraded"
         assert "sync, refuse" in tab.proxy.index(row(), 4).data()
-        assert tab.proxy.index(row(), 6).data() == 0  # captured
+        assert tab.proxy.index(row(), 6).data() == "0"  # captured
     finally:
         from core.serving.lifecycle import undeploy
 
