@@ -232,3 +232,33 @@ def test_names_the_gui_makes_up_are_valid_and_unused(schedule, metric, compariso
 
     name = alert_name(schedule, metric, comparison, threshold, taken=taken)
     assert is_valid_name(name) and name not in taken
+
+
+def test_scheduler_keeps_polling_past_a_tampered_schedule_row(tmp_path):
+    import threading
+
+    from core.scheduling.scheduler import Scheduler
+
+    folder = tmp_path / "ws"
+    stats, constraints = tmp_path / "s.json", tmp_path / "c.json"
+    stats.write_text("{}")
+    constraints.write_text("{}")
+    with Workspace.open(folder) as ws:
+        ws.create_schedule(ScheduleRecord("good", "ep", "cron(0 * ? * * *)", str(stats),
+                                          str(constraints)))
+    with sqlite3.connect(folder / "workspace.db") as conn:
+        conn.execute("UPDATE schedules SET endpoint = ?", (TRAVERSAL,))
+    conn.close()
+    with Workspace.open(folder) as ws:
+        stop = threading.Event()
+        scheduler = Scheduler(ws)
+        runner = threading.Thread(target=scheduler.run_forever, args=(stop,),
+                                  kwargs={"poll_interval_s": 0.05})
+        runner.start()
+        runner.join(1.0)
+        assert runner.is_alive()  # the damaged row did not end scheduling
+        stop.set()
+        runner.join(10)
+        assert not runner.is_alive()
+        with pytest.raises(ValidationError, match="workspace.db, schedules row 'good'"):
+            ws.list_schedules()  # and it is reported, in one sentence, where it is read
