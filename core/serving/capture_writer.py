@@ -110,12 +110,13 @@ class CaptureWriter:
         self._writer_idle = False  # the writer waits for work (and needs a notify)
         self._closing = False
         self._files: dict[tuple, int] = {}  # UTC (year, month, day, hour) -> open fd
+        self._sizes: dict[int, int] = {}  # fd -> bytes written to it (a failed write is cut)
         self._probe()  # an unusable destination shows before the first request, not after
         self._thread = threading.Thread(target=self._run, name=f"capture-{endpoint}", daemon=True)
         self._thread.start()
 
     def write(self, line: Line, when: datetime, *, wait: bool = False,
-              timeout: float = 30.0) -> bool:
+              timeout: float = 30.0, answered: bool = False) -> bool:
         """Queue one record captured at ``when`` (its hour picks the folder).
 
         Args:
@@ -123,6 +124,7 @@ class CaptureWriter:
             when: the record's inference time.
             wait: return only once the line is written (see the module docstring).
             timeout: the longest wait, in seconds.
+            answered: also count one request answered (under the same lock: the hot path).
 
         Returns:
             False if the writer is closed; with ``wait``, also False if the record could not
@@ -135,6 +137,7 @@ class CaptureWriter:
                 self.failed += 1  # a request answered while stopping: its record is lost
                 return False
             self._queued += 1
+            self.answered += answered
             seq = self._queued
             self._pending.append((seq, line, when))
             if self._writer_idle:  # notify() costs microseconds; skip it while the writer lingers
@@ -169,13 +172,18 @@ class CaptureWriter:
         if self.refusing:
             self.count_refused()
             return False
-        if line is not None and not self.write(line, when, wait=wait):
-            if self.refuse_when_failing:
-                self.count_refused()
-                return False
-            log.error("capture record of a request at %s is not written yet: %s", when,
-                      self.last_error or "the writer is stopping")
-        self.count_answered()
+        if line is None:
+            self.count_answered()
+            return True
+        if self.write(line, when, wait=wait, answered=True):
+            return True
+        if self.refuse_when_failing:
+            with self._lock:  # counted as answered by write(): it is refused after all
+                self.answered -= 1
+                self.refused += 1
+            return False
+        log.error("capture record of a request at %s is not written yet: %s", when,
+                  self.last_error or "the writer is stopping")
         return True
 
     @property
@@ -334,13 +342,14 @@ class CaptureWriter:
                 if attempt == 2:
                     raise
                 continue
-            size = os.fstat(fd).st_size
+            size = self._sizes[fd]
             try:
                 _write_all(fd, data)
             except OSError:
                 _cut_back(fd, size)  # no torn line, no duplicate when retried
                 self._forget(hour)
                 raise
+            self._sizes[fd] = size + len(data)
             if os.fstat(fd).st_nlink:
                 return
             # The file was deleted under us (its folder removed): these lines went nowhere.
@@ -376,11 +385,13 @@ class CaptureWriter:
                                      file_id=str(uuid.uuid4()))
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = self._files[hour] = os.open(path, _OPEN_FLAGS, 0o644)
+            self._sizes[fd] = 0  # a new file: its name holds a fresh uuid
         return fd
 
     def _forget(self, hour: tuple) -> None:
         fd = self._files.pop(hour, None)
         if fd is not None:
+            self._sizes.pop(fd, None)
             try:
                 os.fsync(fd)
             except OSError as error:
