@@ -36,6 +36,7 @@ import os
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,7 +100,7 @@ class CaptureWriter:
         self._pending: list[tuple[int, Line, datetime]] = []
         self._lost: set[int] = set()  # sequence numbers whose write failed (for waiters)
         self._waiting: set[int] = set()  # sequence numbers a write(wait=True) waits for
-        self._retry: list[tuple[int, bytes, datetime]] = []  # failed writes, oldest first
+        self._retry: deque[tuple[int, bytes, datetime]] = deque()  # failed writes, oldest first
         self._retry_bytes = 0
         self._next_retry = 0.0  # time.monotonic() of the next retry
         self._failing = False  # the latest write attempt failed
@@ -268,7 +269,7 @@ class CaptureWriter:
             lost |= {seq for seq, _, _ in built}
             dropped += self._keep(built, withdraw)
             return lost, 0, dropped
-        items, self._retry, self._retry_bytes = self._retry + built, [], 0
+        items, self._retry, self._retry_bytes = [*self._retry, *built], deque(), 0
         if not items:
             if self._failing and time.monotonic() >= self._next_retry:
                 self._probe()  # nothing to retry (refused requests): see if it works again
@@ -308,7 +309,7 @@ class CaptureWriter:
             self._retry.append(item)
             self._retry_bytes += len(item[1])
         while self._retry_bytes > RETRY_LIMIT_BYTES and self._retry:
-            _, data, _ = self._retry.pop(0)
+            _, data, _ = self._retry.popleft()
             self._retry_bytes -= len(data)
             dropped += 1
         if dropped:
