@@ -8,6 +8,7 @@ import json
 from cli.arg_types import positive_int
 from cli.common import print_table, workspace_action
 from core.errors import ValidationError
+from core.names import validate_name, validate_optional_name
 from core.scheduling.alerts import evaluate_alerts, parse_rule_condition
 from core.workspace.store import Workspace
 from core.workspace.alerts import AlertRule
@@ -49,6 +50,9 @@ def register(subparsers) -> None:
 
 
 def _create(args) -> int:
+    validate_name(args.name, "alert")
+    validate_optional_name(args.schedule, "schedule", where="--schedule")
+    validate_optional_name(args.endpoint, "endpoint", where="--endpoint")
     metric, op, threshold = parse_rule_condition(args.condition)
     rule = AlertRule(args.name, metric, op, threshold, args.datapoints, args.periods,
                      endpoint=args.endpoint, schedule=args.schedule,
@@ -79,6 +83,7 @@ def _list(args) -> int:
 
 
 def _history(args) -> int:
+    validate_optional_name(args.rule, "alert", where="--rule")
     with Workspace.open(args.workspace) as ws:
         events = ws.alert_history(args.rule, limit=args.limit)
     if not events:
@@ -115,6 +120,7 @@ def _notifications(args) -> int:
 
 
 def _delete(args) -> int:
+    validate_name(args.name, "alert")
     with Workspace.open(args.workspace) as ws:
         if not ws.delete_alert_rule(args.name):
             raise ValidationError(f"No alert rule named {args.name!r}.")

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 
 from cli.arg_types import percentage
+from core.names import validate_name, validate_optional_name
 from core.progress import Progress
 
 
@@ -136,6 +137,7 @@ def run_deploy(args) -> int:
     from core.backends.aws.endpoints import deploy_endpoint
     from core.serving.config import CaptureConfig
 
+    validate_name(args.name, "endpoint", where="--name")
     capture = CaptureConfig(enable=not args.no_capture, sampling_percentage=args.sampling,
                             destination=args.capture_dest)
     described = deploy_endpoint(_settings(args), args.name, args.model, capture,
@@ -148,6 +150,7 @@ def run_deploy(args) -> int:
 def run_undeploy(args) -> int:
     from core.backends.aws.endpoints import delete_endpoint
 
+    validate_name(args.name, "endpoint")
     delete_endpoint(_settings(args), args.name, progress=_progress)
     print(f"\n{args.name} deleted")
     return 0
@@ -172,6 +175,8 @@ def run_baseline(args) -> int:
 def run_monitor(args) -> int:
     from core.backends.aws.engine_runs import monitor_s3
 
+    validate_name(args.endpoint, "endpoint", where="--endpoint")
+    validate_name(args.schedule, "schedule", where="--schedule")
     scheduled = (datetime.fromisoformat(args.scheduled_time.replace("Z", "+00:00"))
                  if args.scheduled_time else datetime.now(UTC).replace(minute=0, second=0,
                                                                        microsecond=0))
@@ -188,6 +193,7 @@ def run_monitor(args) -> int:
 def run_schedules(args) -> int:
     from core.backends.aws.managed_monitor import list_schedules
 
+    validate_optional_name(args.endpoint, "endpoint", where="--endpoint")
     for row in list_schedules(_settings(args), args.endpoint):
         print(f"{row['MonitoringScheduleName']}\t{row['MonitoringScheduleStatus']}\t"
               f"{row.get('EndpointName', '')}")
@@ -248,6 +254,7 @@ def run_schedule_delete(args) -> int:
 def run_executions(args) -> int:
     from core.backends.aws.managed_monitor import list_executions
 
+    validate_name(args.schedule, "schedule")
     for row in list_executions(_settings(args), args.schedule):
         print(f"{row.scheduled_time:%Y-%m-%d %H:%M}\t{row.status}\t{row.processing_job_arn}"
               f"\t{row.failure_reason}")

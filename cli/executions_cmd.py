@@ -7,6 +7,7 @@ import json
 from cli.arg_types import positive_int
 from cli.common import print_table, workspace_action
 from core.errors import ValidationError
+from core.names import validate_optional_name
 from core.workspace.store import Workspace
 
 
@@ -28,6 +29,7 @@ def register(subparsers) -> None:
 
 
 def _list(args) -> int:
+    validate_optional_name(args.schedule, "schedule", where="--schedule")
     with Workspace.open(args.workspace) as ws:
         executions = ws.list_executions(args.schedule, status=args.status, limit=args.limit)
         if args.schedule and not executions and ws.get_schedule(args.schedule) is None:

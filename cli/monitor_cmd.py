@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cli.arg_types import fraction, non_negative_number, positive_seconds, resource_name
 from core.errors import ValidationError
+from core.names import validate_name, validate_optional_name
 
 _EVERYTHING = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 
@@ -76,6 +77,8 @@ def run(args) -> int:
     if args.workspace and Path(args.workspace).exists() and not Path(args.workspace).is_dir():
         raise ValidationError(f"--workspace {args.workspace} is a file; expected a workspace "
                               "folder.")
+    validate_optional_name(args.endpoint, "endpoint", where="--endpoint")
+    validate_name(args.schedule, "schedule", where="--schedule")
     start, end = _parse_time(args.start, "--start"), _parse_time(args.end, "--end")
     _check_script_limits(args)
     now_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

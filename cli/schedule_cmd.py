@@ -13,6 +13,7 @@ from core.formats.cron import (
     next_runs,
 )
 from core.errors import ValidationError
+from core.names import validate_name, validate_optional_name
 from core.workspace.store import Workspace
 from core.workspace.schedules import SCHEDULED, STOPPED, ScheduleRecord
 
@@ -68,6 +69,8 @@ def register(subparsers) -> None:
 
 
 def _action(actions, name: str, help_text: str, handler, *, named: bool = True):
+    if named:  # every action on one schedule starts by checking its name
+        handler = _checking_name(handler)
     parser = workspace_action(actions, name, help_text, handler,
                               description=help_text[0].upper() + help_text[1:] + ".")
     if named:
@@ -86,7 +89,16 @@ def _check_baseline_files(statistics: str, constraints: str) -> None:
         read_constraints(constraints)
 
 
+def _checking_name(handler):
+    def checked(args) -> int:
+        validate_name(args.name, "schedule")
+        return handler(args)
+    return checked
+
+
 def _create(args) -> int:
+    validate_name(args.endpoint, "endpoint", where="--endpoint")
+    validate_optional_name(args.baseline, "baseline", where="--baseline")
     _check_baseline_files(args.statistics, args.constraints)
     record = ScheduleRecord(
         name=args.name, endpoint=args.endpoint, expression=args.cron,
@@ -113,6 +125,7 @@ _UPDATE_FIELDS = {"cron": "expression", "baseline": "baseline", "window_start": 
 def _update(args) -> int:
     changes = {field: getattr(args, arg) for arg, field in _UPDATE_FIELDS.items()
                if getattr(args, arg) is not None}
+    validate_optional_name(args.baseline, "baseline", where="--baseline")
     if not changes:
         raise ValidationError("Nothing to change: give at least one of --cron, --baseline, "
                               "--window-start, --window-end, --preprocessor, --postprocessor, "

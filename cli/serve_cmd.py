@@ -10,7 +10,8 @@ import sys
 import threading
 
 from cli.arg_types import percentage, port
-from core.errors import AppError
+from core.errors import AppError, ValidationError
+from core.names import validate_name
 from core.serving.config import CaptureConfig
 from core.serving.process import run_endpoint
 
@@ -34,21 +35,34 @@ def register(subparsers) -> None:
     parser.add_argument("--capture-config", help="a CaptureConfig as JSON (overrides the above)")
     parser.add_argument("--sync-capture", action="store_true",
                         help="answer a captured request only after its record is written")
+    parser.add_argument("--refuse-when-capture-fails", action="store_true",
+                        help="answer 503 while capture records cannot be written")
     parser.add_argument("--port-file", help="write the bound port here once listening")
+    parser.add_argument("--health-file", help="keep capture counts and state in this file")
     parser.add_argument("--log-level", default="INFO")
     parser.set_defaults(handler=run)
 
 
 def capture_from_args(args) -> CaptureConfig:
     if args.capture_config:
-        return CaptureConfig.from_dict(json.loads(args.capture_config))
+        try:
+            data = json.loads(args.capture_config)
+        except ValueError as error:
+            raise ValidationError(f"--capture-config is not JSON: {error}.") from None
+        if not isinstance(data, dict):
+            raise ValidationError("--capture-config must be a JSON object.")
+        return CaptureConfig.from_dict(data)
     modes = {m.strip().lower() for m in args.capture.split(",")}
     return CaptureConfig(enable=bool(args.capture_dest), sampling_percentage=args.sampling,
                          capture_input="input" in modes, capture_output="output" in modes,
-                         destination=args.capture_dest or "")
+                         destination=args.capture_dest or "",
+                         synchronous=args.sync_capture,
+                         refuse_when_failing=args.refuse_when_capture_fails)
 
 
 def run(args) -> int:
+    validate_name(args.name, "endpoint", where="--name")
+    validate_name(args.variant, "variant", where="--variant")
     # This process is the server: it owns its logging (to the deployer's log file).
     logging.basicConfig(level=args.log_level.upper(), force=True,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -57,7 +71,7 @@ def run(args) -> int:
         signal.signal(signum, lambda *_: stop.set())
     run_endpoint(args.name, args.model, capture_from_args(args), stop=stop, port=args.port,
                  host=args.host, variant=args.variant, port_file=args.port_file,
-                 sync_capture=args.sync_capture)
+                 sync_capture=args.sync_capture, health_file=args.health_file)
     return 0
 
 

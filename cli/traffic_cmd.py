@@ -7,6 +7,7 @@ from cli.common import add_workspace_argument
 from core.backends.aws.invoke import aws_traffic_target, is_aws_endpoint_url
 from core.config import load_settings
 from core.errors import ValidationError
+from core.names import validate_optional_name
 from core.serving.traffic import TrafficPlan, TrafficRunner, TrafficStats
 from core.workspace.store import Workspace
 
@@ -32,6 +33,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    validate_optional_name(args.endpoint, "endpoint", where="--endpoint")
     url = args.url
     if not url:
         if not args.endpoint:

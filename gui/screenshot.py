@@ -61,7 +61,7 @@ def prepare_workspace(folder: Path) -> None:
                 name=SCHEDULE, endpoint=ENDPOINT, expression="cron(0 * ? * * *)",
                 statistics_path="", constraints_path="", baseline=BASELINE))
         if not workspace.list_alert_rules(SCHEDULE):
-            workspace.create_alert_rule(AlertRule("drift above threshold",
+            workspace.create_alert_rule(AlertRule("drift-above-threshold",
                                                   "feature_baseline_drift_{f}", ">", 0.1,
                                                   schedule=SCHEDULE))
         if not workspace.list_executions(SCHEDULE):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from core import atomic
 from core.errors import InputError, ValidationError
+from core.names import contained
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
@@ -229,18 +230,23 @@ class Storage:
     def download_files(self, files: list[FileInfo], prefix: str, local_dir: str | os.PathLike,
                        *, progress: ProgressFn = no_progress,
                        cancel: CancelToken | None = None) -> list[Path]:
-        """Download ``files`` (found under ``prefix``) to the same relative paths in a folder."""
+        """Download ``files`` (found under ``prefix``) to the same relative paths in a folder.
+
+        Raises:
+            ValidationError: a key would land outside ``local_dir`` (``..`` parts, say); it
+                is checked before anything is downloaded.
+        """
         total = sum(f.size for f in files) or None
         done, written = 0, []
         base = str(prefix).rstrip("/")
-        for info in files:
-            relative = info.location[len(base):].lstrip("/\\") or name_of(info.location)
+        targets = [local_target(local_dir, info.location[len(base):].lstrip("/\\")
+                                or name_of(info.location), info.location) for info in files]
+        for info, target in zip(files, targets, strict=True):
 
             def step(p: Progress, offset=done) -> None:
                 progress(Progress(offset + p.done, total, p.message))
 
-            written.append(self.download(info.location, Path(local_dir, relative),
-                                         progress=step, cancel=cancel))
+            written.append(self.download(info.location, target, progress=step, cancel=cancel))
             done += info.size
         return written
 
@@ -288,6 +294,22 @@ class Storage:
                 self.delete(location)
             except Exception:  # noqa: BLE001 - best effort; the original error matters more
                 log.warning("could not remove partial upload %s", location, exc_info=True)
+
+
+def local_target(local_dir: str | os.PathLike, relative: str, location: str = "") -> Path:
+    """Where a file named by someone else's key goes under ``local_dir``; refused (one
+    sentence naming the key) unless it stays inside, as a file below the folder itself."""
+    parts = [p for p in relative.replace("\\", "/").split("/") if p not in ("", ".")]
+    try:
+        if not parts:
+            raise ValidationError("it names no file")
+        target = contained(local_dir, *parts)
+        if Path(target).resolve() == Path(local_dir).resolve():
+            raise ValidationError("it names the folder itself")
+    except ValidationError as error:
+        raise ValidationError(f"Refusing to download {location or relative!r}: its key would "
+                              f"not stay inside {local_dir} ({error}).") from None
+    return target
 
 
 def _local_info(path: Path) -> FileInfo:

@@ -23,6 +23,7 @@ from core.checks.evaluate import evaluate_constraints
 from core.baseline.suggest import suggest_constraints
 from core.datasets.reader import DatasetSpec
 from core.errors import AppError, Cancelled
+from core.names import contained, validate_name
 from core.formats.constraints import monitoring_config, read_constraints, write_constraints
 from core.formats.statistics import read_statistics, write_statistics
 from core.formats.violations import write_violations
@@ -91,10 +92,15 @@ class ExecutionResult:
 
 def report_folder(output_root: str | Path, endpoint: str | None, schedule: str,
                   scheduled_time: datetime) -> Path:
-    """``{root}/{endpoint}/{schedule}/yyyy/mm/dd/HH`` of the scheduled (UTC) hour."""
+    """``{root}/{endpoint}/{schedule}/yyyy/mm/dd/HH`` of the scheduled (UTC) hour.
+
+    Raises:
+        ValidationError: the endpoint or schedule is not a valid name.
+    """
     t = _utc(scheduled_time)
-    parts = [endpoint] if endpoint else []
-    return Path(output_root, *parts, schedule, f"{t:%Y}", f"{t:%m}", f"{t:%d}", f"{t:%H}")
+    parts = [validate_name(endpoint, "endpoint")] if endpoint else []
+    parts.append(validate_name(schedule, "schedule"))
+    return contained(output_root, *parts, f"{t:%Y}", f"{t:%m}", f"{t:%d}", f"{t:%H}")
 
 
 def window_of(request: MonitoringRequest) -> tuple[datetime, datetime]:
@@ -110,6 +116,7 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
 
     Raises:
         Cancelled: ``cancel`` was set; nothing is published.
+        ValidationError: the endpoint or schedule is not a valid name (nothing is written).
     """
     started = time.perf_counter()
     final = report_folder(request.output_root, request.endpoint_name, request.schedule_name,

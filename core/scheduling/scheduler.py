@@ -282,7 +282,10 @@ class Scheduler:
             yield batch[0]
 
     def _seconds_to_wait(self, poll_interval_s: float) -> float:
-        upcoming = self.next_due_time()
+        try:
+            upcoming = self.next_due_time()
+        except AppError:  # a damaged schedule row: tick() reports it; keep polling
+            upcoming = None
         if upcoming is None:
             return poll_interval_s
         return max(0.05, min(poll_interval_s, (upcoming - self._clock()).total_seconds() + 0.05))

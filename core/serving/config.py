@@ -10,7 +10,11 @@ from core.formats.capture import DEFAULT_CSV_CONTENT_TYPES, DEFAULT_JSON_CONTENT
 
 @dataclass(frozen=True)
 class CaptureConfig:
-    """What to capture and where. ``destination`` empty = the workspace's ``capture/`` folder."""
+    """What to capture and where. ``destination`` empty = the workspace's ``capture/`` folder.
+
+    ``synchronous`` and ``refuse_when_failing`` are local settings beyond SageMaker's: what an
+    answered request promises about its record (see ``core.serving.capture_writer``).
+    """
 
     enable: bool = False
     sampling_percentage: float = 100.0
@@ -19,6 +23,8 @@ class CaptureConfig:
     csv_content_types: tuple[str, ...] = DEFAULT_CSV_CONTENT_TYPES
     json_content_types: tuple[str, ...] = DEFAULT_JSON_CONTENT_TYPES
     destination: str = ""
+    synchronous: bool = False  # answer a captured request only once its record is written
+    refuse_when_failing: bool = False  # answer 503 while capture cannot be written
 
     def __post_init__(self) -> None:
         # Lists arrive from JSON; keep the dataclass hashable and immutable.

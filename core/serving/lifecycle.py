@@ -1,7 +1,9 @@
 """Deploy, watch and stop local endpoints; the workspace remembers them across app restarts.
 
 An endpoint is a ``main.py serve`` process in its own session, so it outlives a busy or closed
-GUI. Status follows SageMaker's words: Creating, InService, Failed, Deleted.
+GUI. Status follows SageMaker's words: Creating, InService, Failed, Deleted, plus Degraded:
+serving, but its capture records cannot be written (the reason and the counts say why; see
+:mod:`core.serving.health`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -19,18 +20,21 @@ import urllib.request
 from pathlib import Path
 
 from core.errors import AppError, ValidationError
+from core.names import contained, validate_name
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
 from core.serving.config import CaptureConfig
+from core.serving.health import HEALTH_FILE, read_health, remove_health
 from core.serving.server import ENDPOINT_HEADER
 from core.workspace.store import EndpointRecord, Workspace
 
 log = logging.getLogger(__name__)
 
 __all__ = ["CaptureConfig", "DeploymentError", "deploy_local", "undeploy", "refresh_endpoints",
-           "validate_endpoint_name", "endpoint_folder", "ping"]
+           "validate_endpoint_name", "endpoint_folder", "ping", "capture_health"]
 
 CREATING, IN_SERVICE, FAILED, DELETED = "Creating", "InService", "Failed", "Deleted"
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+DEGRADED = "Degraded"  # serving, but capture records cannot be written
+RUNNING = (CREATING, IN_SERVICE, DEGRADED)
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _children: dict[int, subprocess.Popen] = {}  # servers this process started, reaped on exit
 
@@ -41,16 +45,26 @@ class DeploymentError(AppError):
 
 def validate_endpoint_name(name: str) -> str:
     """SageMaker's rule: 1-63 letters, digits and hyphens, not starting or ending in one."""
-    if not (1 <= len(name) <= 63 and _NAME.match(name)):
-        raise ValidationError(
-            f"Endpoint name {name!r} is not valid: use 1 to 63 letters, digits and hyphens, "
-            f"starting and ending with a letter or digit.")
-    return name
+    return validate_name(name, "endpoint")
 
 
 def endpoint_folder(workspace: Workspace, name: str) -> Path:
-    """Where an endpoint's server log and port file live."""
-    return Path(workspace.root) / "endpoints" / name
+    """Where an endpoint's server log, port file and health file live."""
+    return contained(Path(workspace.root) / "endpoints", validate_name(name, "endpoint"))
+
+
+def capture_health(workspace: Workspace, name: str) -> dict | None:
+    """The endpoint's latest capture counts and state (``core.serving.health``), if any.
+
+    Keys: answered, captured, failed, retrying, refused, state, reason; plus ``running`` (False
+    once the server stopped: the counts are final) and ``updated`` (seconds since the epoch).
+    None when capture is off or the endpoint never started.
+    """
+    document = read_health(endpoint_folder(workspace, name) / HEALTH_FILE)
+    if document is None or document.get("capture") is None:
+        return None
+    return {**document["capture"], "running": bool(document.get("running")),
+            "updated": document.get("updated")}
 
 
 def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
@@ -70,34 +84,38 @@ def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
         timeout: seconds to wait for the server to answer ``/ping``.
         sync_capture: answer a captured request only once its record is written (see
             :mod:`core.serving.capture_writer`); by default records are queued and written
-            within milliseconds, and a graceful stop writes them all.
+            within milliseconds, and a graceful stop writes them all. The same as
+            ``capture.synchronous``.
 
     Returns:
-        The InService record.
+        The InService record (Degraded if its capture destination is not writable).
 
     Raises:
         DeploymentError: the server did not come up (its log is in the message);
             the record is left Failed with the reason.
     """
-    validate_endpoint_name(name)
+    validate_name(name, "endpoint")
+    validate_name(variant, "variant")
     model_path = Path(model_path).resolve()
     if not model_path.is_file():
         raise ValidationError(f"Model artifact {model_path} does not exist.")
     capture = _with_destination(capture, workspace).validate()
+    if sync_capture and not capture.synchronous:
+        capture = CaptureConfig.from_dict({**capture.to_dict(), "synchronous": True})
     existing = workspace.get_endpoint(name)
-    if existing and existing.status in (CREATING, IN_SERVICE) and _alive(existing.pid):
+    if existing and existing.status in RUNNING and _alive(existing.pid):
         raise ValidationError(f"Endpoint {name} is already running at {existing.url}.")
     folder = endpoint_folder(workspace, name)
     folder.mkdir(parents=True, exist_ok=True)
     port_file = folder / "server.port"
     port_file.unlink(missing_ok=True)
+    remove_health(folder / HEALTH_FILE)  # the counts of an earlier run are not this one's
     workspace.upsert_endpoint(EndpointRecord(
         name=name, backend="local", status=CREATING, model_path=str(model_path), variant=variant,
         capture_config=capture.to_dict(), port=port, created_at=getattr(existing, "created_at",
                                                                         None)))
     progress(Progress(0, 3, f"Starting {name}"))
-    proc = _spawn(name, model_path, capture, port or 0, variant, port_file,
-                  folder / "server.log", sync_capture)
+    proc = _spawn(name, model_path, capture, port or 0, variant, folder)
     workspace.update_endpoint(name, pid=proc.pid)
     try:
         bound = _wait_ready(proc, name, port_file, timeout, progress, cancel)
@@ -109,10 +127,19 @@ def deploy_local(workspace: Workspace, name: str, model_path: str | Path,
             raise DeploymentError(f"{reason}\n{_log_tail(folder / 'server.log')}") from None
         raise
     url = f"http://127.0.0.1:{bound}"
-    workspace.update_endpoint(name, status=IN_SERVICE, port=bound, url=url, failure_reason="")
-    progress(Progress(3, 3, f"{name} is InService at {url}"))
-    log.info("endpoint %s InService at %s (pid %d)", name, url, proc.pid)
+    status, reason = _capture_status(workspace, name)
+    workspace.update_endpoint(name, status=status, port=bound, url=url, failure_reason=reason)
+    progress(Progress(3, 3, f"{name} is {status} at {url}" + (f": {reason}" if reason else "")))
+    log.info("endpoint %s %s at %s (pid %d)", name, status, url, proc.pid)
     return workspace.get_endpoint(name)
+
+
+def _capture_status(workspace: Workspace, name: str) -> tuple[str, str]:
+    """(InService or Degraded, reason) from the running server's capture health."""
+    health = capture_health(workspace, name)
+    if health is not None and health.get("state") == DEGRADED:
+        return DEGRADED, str(health.get("reason") or "Data capture is failing.")
+    return IN_SERVICE, ""
 
 
 def _with_destination(capture: CaptureConfig, workspace: Workspace) -> CaptureConfig:
@@ -124,15 +151,16 @@ def _with_destination(capture: CaptureConfig, workspace: Workspace) -> CaptureCo
 
 
 def _spawn(name: str, model_path: Path, capture: CaptureConfig, port: int, variant: str,
-           port_file: Path, log_path: Path, sync_capture: bool) -> subprocess.Popen:
+           folder: Path) -> subprocess.Popen:
     if getattr(sys, "frozen", False):  # a packaged app runs its own executable
         command = [sys.executable, "serve"]
     else:  # the same as ``main.py serve`` without importing the other subcommands
         command = [sys.executable, "-m", "cli.serve_cmd"]
     command += ["--name", name, "--model", str(model_path), "--port", str(port),
                 "--variant", variant, "--capture-config", json.dumps(capture.to_dict()),
-                "--port-file", str(port_file)] + (["--sync-capture"] if sync_capture else [])
-    with open(log_path, "ab") as log_file:
+                "--port-file", str(folder / "server.port"),
+                "--health-file", str(folder / HEALTH_FILE)]
+    with open(folder / "server.log", "ab") as log_file:
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file,
                                 stderr=subprocess.STDOUT, start_new_session=True,
                                 cwd=str(_PROJECT_ROOT))
@@ -170,7 +198,7 @@ def ping(url: str, name: str | None = None, timeout: float = 2.0) -> bool:
 
 def undeploy(workspace: Workspace, name: str, *, timeout: float = 30.0) -> EndpointRecord:
     """Stop an endpoint gracefully (its capture is flushed) and mark it Deleted."""
-    record = workspace.get_endpoint(name)
+    record = workspace.get_endpoint(validate_name(name, "endpoint"))
     if record is None:
         raise ValidationError(f"There is no endpoint called {name}.")
     if record.backend == "local" and _is_our_server(record.pid, name):
@@ -180,20 +208,22 @@ def undeploy(workspace: Workspace, name: str, *, timeout: float = 30.0) -> Endpo
 
 
 def refresh_endpoints(workspace: Workspace) -> list[EndpointRecord]:
-    """Check every live local endpoint: a dead or silent server is marked Failed."""
+    """Check every live local endpoint: a dead or silent server is marked Failed, one whose
+    capture fails Degraded (and InService again once it recovers)."""
     for record in workspace.list_endpoints():
-        if record.backend != "local" or record.status not in (CREATING, IN_SERVICE):
+        if record.backend != "local" or record.status not in RUNNING:
             continue
         running = _is_our_server(record.pid, record.name)
         if record.status == CREATING and running:
             continue  # still starting, perhaps in another process
         if not running:
-            reason = f"The server process ({record.pid}) is no longer running."
+            status, reason = FAILED, f"The server process ({record.pid}) is no longer running."
         elif not ping(record.url, record.name):
-            reason = f"The server at {record.url} does not answer /ping."
+            status, reason = FAILED, f"The server at {record.url} does not answer /ping."
         else:
-            continue
-        workspace.update_endpoint(record.name, status=FAILED, failure_reason=reason)
+            status, reason = _capture_status(workspace, record.name)
+        if (status, reason) != (record.status, record.failure_reason):
+            workspace.update_endpoint(record.name, status=status, failure_reason=reason)
     return workspace.list_endpoints()
 
 

@@ -47,7 +47,8 @@ class EndpointServer(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
         self.name, self.model, self.variant = name, model, variant
         self.capture, self.sync_capture = capture, sync_capture
-        self.writer = (CaptureWriter(Path(capture.destination), name, variant)
+        self.writer = (CaptureWriter(Path(capture.destination), name, variant,
+                                     refuse_when_failing=capture.refuse_when_failing)
                        if capture.enable and capture.sampling_percentage > 0 else None)
         self._state = threading.Lock()
         self._in_flight = 0
@@ -157,7 +158,11 @@ class _Handler(BaseHTTPRequestHandler):
         except RequestError as error:
             self._send_model_error(runtime, error)
             return
-        self._capture(body, request_type, output, accept, arrived)
+        if not self._capture(body, request_type, output, accept, arrived):
+            self._send_error(503, "ServiceUnavailable", "Data capture is failing "
+                             f"({self.server.writer.last_error}); this endpoint refuses "
+                             "requests it cannot capture.")
+            return
         self._send(200, output, accept, {VARIANT_HEADER: self.server.variant})
 
     def _content_length(self) -> int | None:
@@ -178,10 +183,13 @@ class _Handler(BaseHTTPRequestHandler):
         return length
 
     def _capture(self, body: bytes, request_type: str, output: bytes, output_type: str,
-                 arrived: datetime) -> None:
+                 arrived: datetime) -> bool:
+        """False if the request must be refused: capture fails and the endpoint refuses then."""
         server = self.server
+        if server.writer is None:
+            return True
         if not server.sampled():
-            return
+            return server.writer.capture(None, arrived)
         cfg = server.capture
         # The writer thread builds the line: the request thread only queues its parts.
         line = functools.partial(
@@ -190,8 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
             inference_time=arrived, inference_id=self.headers.get(INFERENCE_ID_HEADER),
             custom_attributes=self.headers.get(CUSTOM_ATTRIBUTES_HEADER),
             csv_content_types=cfg.csv_content_types, json_content_types=cfg.json_content_types)
-        if not server.writer.write(line, arrived, wait=server.sync_capture):
-            log.error("capture record of a request at %s was not written", arrived)
+        return server.writer.capture(line, arrived, wait=server.sync_capture)
 
     def _send_model_error(self, runtime: bool, error: RequestError) -> None:
         """The container answers its own status; the runtime route wraps it as SageMaker does."""

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from core.errors import ValidationError
 from core.notifications.destinations import parse_destinations
+from core.names import validate_name, validate_optional_name
 from core.workspace.db import from_db_time, to_db_time, utc_now
 from core.workspace.notifications import queue_notifications
 
@@ -141,8 +142,9 @@ class AlertStore:
 
 
 def _validated(rule: AlertRule) -> AlertRule:
-    if not rule.name or not rule.name.strip():
-        raise ValidationError("An alert rule needs a name.")
+    validate_name(rule.name, "alert")
+    validate_optional_name(rule.endpoint, "endpoint")
+    validate_optional_name(rule.schedule, "schedule")
     if not rule.metric or not rule.metric.strip():
         raise ValidationError("An alert rule needs a metric name, e.g. feature_baseline_drift_{f}.")
     symbol = {v: k for k, v in COMPARISONS.items()}.get(rule.comparison, rule.comparison)
@@ -171,6 +173,10 @@ def _db_value(value):
 
 
 def _rule(row: sqlite3.Row) -> AlertRule:
+    where = f"workspace.db, alert_rules row {row['name']!r}"  # a row read back is checked again
+    validate_name(row["name"], "alert", where=where)
+    validate_optional_name(row["endpoint"], "endpoint", where=where)
+    validate_optional_name(row["schedule"], "schedule", where=where)
     values = {k: row[k] for k in _FIELDS}
     values["enabled"] = bool(values["enabled"])
     values["state_updated_at"] = from_db_time(values["state_updated_at"])

@@ -9,13 +9,13 @@ Schedule statuses follow SageMaker: ``Scheduled`` (runs when due) and ``Stopped`
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from pathlib import Path
 
 from core.errors import ValidationError
+from core.names import validate_name, validate_optional_name
 from core.formats.cron import (
     DEFAULT_WINDOW_END,
     DEFAULT_WINDOW_START,
@@ -25,7 +25,6 @@ from core.formats.cron import (
 from core.workspace.db import from_db_time, to_db_time, utc_now
 
 SCHEDULED, STOPPED = "Scheduled", "Stopped"
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # SageMaker's schedule-name rule
 
 
 @dataclass(frozen=True)
@@ -156,11 +155,11 @@ class ScheduleStore:
 
 
 def _validate(rec: ScheduleRecord) -> None:
-    if not isinstance(rec.name, str) or not _NAME.match(rec.name):
-        raise ValidationError(f"Schedule name {rec.name!r} is not allowed: use 1-63 letters, "
-                              f"digits and hyphens, starting and ending with a letter or digit.")
+    validate_name(rec.name, "schedule")
     if not rec.endpoint:
         raise ValidationError("A schedule needs the endpoint whose captured traffic it monitors.")
+    validate_name(rec.endpoint, "endpoint")
+    validate_optional_name(rec.baseline, "baseline")
     parse_expression(rec.expression)
     validate_window(rec.window_start, rec.window_end)
     if rec.status not in (SCHEDULED, STOPPED):
@@ -198,6 +197,10 @@ def _row(rec: ScheduleRecord) -> tuple:
 
 
 def _record(row: sqlite3.Row) -> ScheduleRecord:
+    where = f"workspace.db, schedules row {row['name']!r}"  # a row read back is checked again
+    validate_name(row["name"], "schedule", where=where)
+    validate_name(row["endpoint"], "endpoint", where=where)
+    validate_optional_name(row["baseline"], "baseline", where=where)
     values = {k: row[k] for k in _FIELDS}
     for name in _TIMES:
         values[name] = from_db_time(values[name])

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from core.errors import AppError, ValidationError
+from core.names import validate_name, validate_optional_name
 from core.workspace.alerts import AlertStore
 from core.workspace.db import Database, from_db_time, to_db_time, utc_now
 from core.workspace.db_file import open_database, private_folder
@@ -121,7 +122,8 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore, NotificationStore):
 
     def upsert_endpoint(self, rec: EndpointRecord) -> EndpointRecord:
         """Insert or replace an endpoint, keeping its original ``created_at``."""
-        _require_name(rec.name, "endpoint")
+        validate_name(rec.name, "endpoint")
+        validate_name(rec.variant, "variant")
         now = to_db_time(utc_now())
         values = {f: getattr(rec, f) for f in _ENDPOINT_FIELDS}
         values["capture_config"] = json.dumps(rec.capture_config or {})
@@ -170,7 +172,7 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore, NotificationStore):
 
     def add_baseline(self, rec: BaselineRecord) -> BaselineRecord:
         """Record a baseline; a baseline of the same name is replaced (a re-run)."""
-        _require_name(rec.name, "baseline")
+        validate_name(rec.name, "baseline")
         row = (rec.name, str(rec.dataset), str(rec.statistics_path), str(rec.constraints_path),
                int(rec.item_count), int(rec.feature_count), to_db_time(rec.created_at or utc_now()))
         self._db.write(lambda c: c.execute(
@@ -253,12 +255,10 @@ class Workspace(ScheduleStore, ExecutionStore, AlertStore, NotificationStore):
         return [r[0] for r in self._db.read(lambda c: c.execute(sql, params).fetchall())]
 
 
-def _require_name(name: str, what: str) -> None:
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError(f"A {what} needs a non-empty name.")
-
-
 def _endpoint(row: sqlite3.Row) -> EndpointRecord:
+    where = f"workspace.db, endpoints row {row['name']!r}"  # a row read back is checked again
+    validate_name(row["name"], "endpoint", where=where)
+    validate_optional_name(row["variant"], "variant", where=where)
     values = {k: row[k] for k in _ENDPOINT_FIELDS}
     values["capture_config"] = json.loads(row["capture_config"] or "{}")
     values["created_at"] = from_db_time(row["created_at"])
@@ -267,6 +267,7 @@ def _endpoint(row: sqlite3.Row) -> EndpointRecord:
 
 
 def _baseline(row: sqlite3.Row) -> BaselineRecord:
+    validate_name(row["name"], "baseline", where="workspace.db, baselines table")
     return BaselineRecord(row["name"], row["dataset"], row["statistics_path"],
                           row["constraints_path"], row["item_count"], row["feature_count"],
                           from_db_time(row["created_at"]))

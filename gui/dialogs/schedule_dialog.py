@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QWidget)
 
 from core.errors import AppError
+from core.names import is_valid_name, validate_name
 from core.formats.cron import CronExpressionGenerator, next_runs, parse_expression, validate_window
 
 PRESETS = ("Hourly", "Daily at hour", "Every N hours", "Every N minutes", "Now (once)", "Custom")
@@ -153,6 +154,11 @@ class ScheduleDialog(QDialog):
                 self.next_runs.setText("—")
         if not problem and not self.name.text().strip():
             problem = "Give the schedule a name."
+        if not problem and not is_valid_name(self.name.text().strip()):
+            try:
+                validate_name(self.name.text().strip(), "schedule")
+            except AppError as error:
+                problem = str(error)
         if not problem and (not self.endpoint.currentText() or not self.baseline.currentText()):
             problem = "Choose an endpoint and a baseline (create them first)."
         self.error.setText(problem)

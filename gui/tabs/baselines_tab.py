@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, Q
                                QWidget)
 
 from core.errors import AppError
+from core.names import validate_name
 from core.report.results import feature_map, statistics_rows
 from gui.adapters import quick
 from gui.errors import show_error
@@ -198,7 +199,8 @@ class BaselinesTab(QWidget):
     def _on_dataset_changed(self, text: str) -> None:
         if text and not self.name.isModified():
             stem = Path(text).name.split(".")[0]
-            self.name.setText(re.sub(r"[^A-Za-z0-9-]+", "-", stem).strip("-") + "-baseline")
+            stem = re.sub(r"[^A-Za-z0-9-]+", "-", stem).strip("-")[:54].strip("-")
+            self.name.setText(f"{stem}-baseline" if stem else "baseline")
 
     def _on_suggest_clicked(self) -> None:
         self.banner.clear()
@@ -210,6 +212,11 @@ class BaselinesTab(QWidget):
         dataset, name = self.dataset.text().strip(), self.name.text().strip()
         if not dataset or not name:
             self.banner.show_error("Choose a dataset and give the baseline a name.")
+            return
+        try:
+            validate_name(name, "baseline")
+        except AppError as error:
+            self.banner.show_error(str(error))
             return
         self._settings.set_value("baselines/last_dataset", dataset)
         job = self._runner.submit(jobs.suggest_and_register, self._workspace, name, dataset,

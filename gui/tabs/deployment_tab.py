@@ -3,7 +3,6 @@ the list of endpoints. Talks to ``core.serving.lifecycle`` through the job runne
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -12,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from core.errors import AppError, ValidationError
+from core.names import validate_name
 from core.serving.config import CaptureConfig
 from gui.errors import show_error
 from gui.jobs import JobRunner
@@ -31,8 +31,20 @@ def _lifecycle():
     return lifecycle
 
 
-def _refresh_endpoints(workspace, *, progress=None, cancel=None):
-    return _lifecycle().refresh_endpoints(workspace)
+class EndpointRow:
+    """An endpoint record with its capture counts (``lifecycle.capture_health``; None: none)."""
+
+    def __init__(self, record, health: dict | None) -> None:
+        self.record, self.health = record, health
+
+    def __getattr__(self, name: str):
+        return getattr(self.record, name)
+
+
+def _refresh_endpoints(workspace, *, progress=None, cancel=None) -> list[EndpointRow]:
+    lifecycle = _lifecycle()
+    return [EndpointRow(r, lifecycle.capture_health(workspace, r.name) if r.backend == "local"
+                        else None) for r in lifecycle.refresh_endpoints(workspace)]
 
 
 def _deploy(workspace, name, model_path, capture, backend, *, progress, cancel):
@@ -59,12 +71,8 @@ def _undeploy(workspace, record, *, progress=None, cancel=None):
 
 
 def _validate_name(name: str) -> bool:
-    """SageMaker's name rule, checked here once the lifecycle module is loaded (never load it
-    on the GUI thread); otherwise the deploy job checks it. False when it was not checked."""
-    module = sys.modules.get("core.serving.lifecycle")
-    if module is None:
-        return False
-    module.validate_endpoint_name(name)
+    """SageMaker's name rule (``core.names``); raises ValidationError. True once checked."""
+    validate_name(name, "endpoint")
     return True
 
 
@@ -74,7 +82,9 @@ def _aws_configured() -> bool:
     return default_settings_path().is_file()
 
 
-STATUS_COLOURS = {"InService": "#dff3df", "Creating": "#e8f1fb", "Failed": "#fde8e8"}
+STATUS_COLOURS = {"InService": "#dff3df", "Creating": "#e8f1fb", "Failed": "#fde8e8",
+                  "Degraded": "#fff1d6"}
+LIVE_STATUSES = ("InService", "Creating", "Degraded")
 
 
 def _capture_text(rec) -> str:
@@ -83,7 +93,24 @@ def _capture_text(rec) -> str:
         return "off"
     modes = "+".join(m for m, k in (("request", "capture_input"), ("response", "capture_output"))
                      if cap.get(k, True))
-    return f"{cap.get('sampling_percentage', 100):g}% {modes}"
+    mode = "".join(text for key, text in (("synchronous", ", sync"),
+                                          ("refuse_when_failing", ", refuse"))
+                   if cap.get(key))
+    return f"{cap.get('sampling_percentage', 100):g}% {modes}{mode}"
+
+
+def _count(key: str):
+    """A column of one capture count (answered, captured, failed, retrying)."""
+    return lambda r: (getattr(r, "health", None) or {}).get(key, "")
+
+
+def _counts_tooltip(r) -> str | None:
+    health = getattr(r, "health", None)
+    if not health:
+        return None
+    text = ", ".join(f"{k} {health.get(k, 0)}" for k in
+                     ("answered", "captured", "failed", "retrying", "refused"))
+    return text + ("" if health.get("running") else " (final: the server has stopped)")
 
 
 COLUMNS = (
@@ -93,6 +120,12 @@ COLUMNS = (
     Column("backend", lambda r: r.backend),
     Column("url", lambda r: r.url),
     Column("capture", _capture_text, tooltip=lambda r: (r.capture_config or {}).get("destination")),
+    Column("answered", _count("answered"), tooltip=_counts_tooltip),
+    Column("captured", _count("captured"), tooltip=_counts_tooltip),
+    Column("failed", _count("failed"), tooltip=_counts_tooltip,
+           background=lambda r: "#fde8e8" if _count("failed")(r) else None),
+    Column("retrying", _count("retrying"), tooltip=_counts_tooltip,
+           background=lambda r: "#fff1d6" if _count("retrying")(r) else None),
     Column("model", lambda r: Path(r.model_path).name if r.model_path else "",
            tooltip=lambda r: r.model_path or None),
     Column("updated", lambda r: r.updated_at, fmt=lambda v: v.strftime("%Y-%m-%d %H:%M:%S")
@@ -142,6 +175,16 @@ class DeploymentTab(QWidget):
         self.capture_output.setChecked(True)
         self.destination = QLineEdit()
         self.destination.setPlaceholderText("the workspace's capture/ folder")
+        self.synchronous = QCheckBox("Synchronous (answer only once the record is written)")
+        self.synchronous.setToolTip(
+            "No answered request is lost, even if the server is killed; each captured request "
+            "waits for its write. Off: records are written within milliseconds and a graceful "
+            "stop writes them all, but a killed server loses the few still queued.")
+        self.refuse_when_failing = QCheckBox("Refuse requests while capture fails")
+        self.refuse_when_failing.setToolTip(
+            "Answer 503 while capture records cannot be written (unwritable or full "
+            "destination). Off: requests are answered and their records kept in memory and "
+            "retried; the endpoint shows Degraded.")
         self.deploy_button = QPushButton("Deploy")
         self.deploy_button.setShortcut("Ctrl+D")
         self.deploy_button.setToolTip("Deploy the model to the endpoint (Ctrl+D)")
@@ -154,6 +197,8 @@ class DeploymentTab(QWidget):
                                                self.sampling, self.capture_input,
                                                self.capture_output, stretch_index=None))
         form.addRow("Capture destination:", self.destination)
+        form.addRow("Capture mode:", self._row(self.synchronous, self.refuse_when_failing,
+                                               stretch_index=None))
         form.addRow("", self._row(self.deploy_button, self.progress, stretch_index=1))
         new_box = QGroupBox("Deploy a model")
         new_box.setLayout(form)
@@ -234,7 +279,9 @@ class DeploymentTab(QWidget):
                              sampling_percentage=self.sampling.value(),
                              capture_input=self.capture_input.isChecked(),
                              capture_output=self.capture_output.isChecked(),
-                             destination=self.destination.text().strip())
+                             destination=self.destination.text().strip(),
+                             synchronous=self.synchronous.isChecked(),
+                             refuse_when_failing=self.refuse_when_failing.isChecked())
 
     def selected_endpoint(self):
         rows = self.table.selectionModel().selectedRows()
@@ -268,13 +315,13 @@ class DeploymentTab(QWidget):
             self.name_hint.setToolTip(str(error))
 
     def _on_capture_toggled(self, on: bool) -> None:
-        for widget in (self.sampling, self.capture_input, self.capture_output, self.destination):
+        for widget in (self.sampling, self.capture_input, self.capture_output, self.destination,
+                       self.synchronous, self.refuse_when_failing):
             widget.setEnabled(on)
 
     def _on_table_selection_changed(self, *_args) -> None:
         record = self.selected_endpoint()
-        self.undeploy_button.setEnabled(record is not None and record.status in
-                                        ("InService", "Creating"))
+        self.undeploy_button.setEnabled(record is not None and record.status in LIVE_STATUSES)
         if record is None:
             return
         self.name_edit.setText(record.name)
@@ -285,6 +332,8 @@ class DeploymentTab(QWidget):
         self.capture_input.setChecked(cap.capture_input)
         self.capture_output.setChecked(cap.capture_output)
         self.destination.setText(cap.destination)
+        self.synchronous.setChecked(cap.synchronous)
+        self.refuse_when_failing.setChecked(cap.refuse_when_failing)
 
     def _on_deploy_clicked(self) -> None:
         self.banner.clear()
@@ -314,7 +363,11 @@ class DeploymentTab(QWidget):
 
     def _on_deployed(self, record) -> None:
         self._deploy_finished()
-        self.banner.show_info(f"{record.name} is {record.status} at {record.url}.")
+        if record.status == "Degraded":
+            self.banner.show_warning(f"{record.name} is Degraded at {record.url}: "
+                                     f"{record.failure_reason}")
+        else:
+            self.banner.show_info(f"{record.name} is {record.status} at {record.url}.")
 
     def _on_deploy_cancelled(self) -> None:
         self._deploy_finished()

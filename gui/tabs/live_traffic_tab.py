@@ -204,7 +204,7 @@ class LiveTrafficTab(QWidget):
         record = self.endpoint.currentData()
         if record is None:
             raise ValidationError("Choose an endpoint (deploy one in the Deployment tab).")
-        if record.status != "InService" or not record.url:
+        if record.status not in ("InService", "Degraded") or not record.url:  # Degraded serves
             raise ValidationError(f"Endpoint {record.name} is {record.status}: deploy it first.")
         if not self.dataset.text().strip():
             raise ValidationError("Choose a dataset to send.")

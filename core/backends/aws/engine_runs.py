@@ -19,7 +19,7 @@ from core.backends.aws.errors import AwsError
 from core.config import AwsSettings
 from core.errors import InputError
 from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
-from core.backends.storage import Storage, is_s3, join, name_of
+from core.backends.storage import Storage, is_s3, join, local_target, name_of
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +140,8 @@ def _staged_request(storage: Storage, request, work: Path, variant: str | None,
     def local(location, folder: str, name: str | None = None):
         if not location or not is_s3(str(location)):
             return location
-        return storage.download(str(location), work / folder / (name or name_of(location)),
-                                cancel=cancel)
+        target = local_target(work / folder, name or name_of(location), str(location))
+        return storage.download(str(location), target, cancel=cancel)
 
     changes = {"statistics_path": local(request.statistics_path, "baseline", "statistics.json"),
                "constraints_path": local(request.constraints_path, "baseline",
@@ -210,8 +210,8 @@ def _stage_dataset(storage: Storage, dataset: str, folder: Path, progress: Progr
     files = [f for f in storage.list_files(dataset) if not name_of(f.location).startswith(".")]
     exact = [f for f in files if f.location == dataset]
     if exact:
-        return storage.download(dataset, folder / name_of(dataset), progress=progress,
-                                cancel=cancel)
+        return storage.download(dataset, local_target(folder, name_of(dataset), dataset),
+                                progress=progress, cancel=cancel)
     if not files:
         raise InputError("no dataset files at this S3 location", path=dataset)
     storage.download_files(files, dataset, folder, progress=progress, cancel=cancel)

@@ -192,10 +192,10 @@ def check_schedule_spec(spec: ScheduleSpec) -> None:
     Raises:
         ValidationError: a name outside AWS's pattern, or a NOW schedule without window offsets.
     """
-    if not AWS_NAME.match(spec.name):
+    if not AWS_NAME.fullmatch(spec.name):
         raise ValidationError(f"Schedule name {spec.name!r} does not fit AWS: 1-63 letters, "
                               f"digits and hyphens, starting and ending with a letter or digit.")
-    if not AWS_NAME.match(spec.endpoint):
+    if not AWS_NAME.fullmatch(spec.endpoint):
         raise ValidationError(f"Endpoint name {spec.endpoint!r} does not fit AWS: 1-63 "
                               f"letters, digits and hyphens.")
     if spec.cron.strip().upper() == "NOW" and not (spec.window_start and spec.window_end):

@@ -19,7 +19,7 @@ from core.backends.aws.errors import AwsError, aws_errors
 from core.config import APP_FOLDER, AwsSettings
 from core.errors import InputError
 from core.progress import CancelToken, Progress, ProgressFn, no_progress, scaled
-from core.backends.storage import Storage, is_s3, join, name_of
+from core.backends.storage import Storage, is_s3, join, local_target, name_of
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def load_execution(arn_or_uri: str, settings: AwsSettings, *, baseline: str | No
             locations.append(baseline_uri)
         for index, location in enumerate(locations):
             name = BASELINE_FILE if location == baseline_uri else name_of(location)
-            storage.download(location, staging / name, cancel=cancel,
+            storage.download(location, local_target(staging, name, location), cancel=cancel,
                              progress=scaled(progress, index / len(locations),
                                              (index + 1) / len(locations)))
         atomic.publish_dir(staging, target)

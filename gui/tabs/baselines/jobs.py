@@ -11,9 +11,11 @@ def suggest_and_register(workspace, name: str, dataset: str, header: bool, *,
     """``suggest_baseline`` into the workspace's ``baselines/<name>``, then remember it."""
     from core.baseline.run import suggest_baseline
     from core.datasets.reader import DatasetSpec
+    from core.names import contained, validate_name
     from core.workspace.store import BaselineRecord
 
-    result = suggest_baseline(DatasetSpec(dataset, header=header), workspace.baselines_dir / name,
+    folder = contained(workspace.baselines_dir, validate_name(name, "baseline"))
+    result = suggest_baseline(DatasetSpec(dataset, header=header), folder,
                               progress=progress, cancel=cancel or CancelToken())
     return workspace.add_baseline(BaselineRecord(
         name, dataset, str(result.statistics_path), str(result.constraints_path),

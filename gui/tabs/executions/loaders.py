@@ -81,11 +81,29 @@ def add_alert_rule(workspace, schedule: str, metric: str, comparison: str, thres
     from core.scheduling.alerts import evaluate_alerts
     from core.workspace.alerts import AlertRule
 
-    name = f"{schedule}: {metric} {comparison} {threshold:g}"
+    name = alert_name(schedule, metric, comparison, threshold,
+                      taken={r.name for r in workspace.list_alert_rules()})
     rule = workspace.create_alert_rule(AlertRule(name, metric, comparison, threshold,
                                                  schedule=schedule, destinations=destinations))
     evaluate_alerts(workspace, schedule)
     return rule
+
+
+def alert_name(schedule: str, metric: str, comparison: str, threshold: float, *,
+               taken: set[str] = frozenset()) -> str:
+    """A valid, unused rule name saying what the rule watches (the description says it all)."""
+    import re
+
+    from core.names import MAX_NAME_LENGTH, is_valid_name
+
+    words = {">": "gt", ">=": "ge", "<": "lt", "<=": "le"}
+    text = f"{schedule}-{metric}-{words.get(comparison, 'vs')}-{threshold:g}"
+    base = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:MAX_NAME_LENGTH - 4].strip("-")
+    name, n = base or "alert", 1
+    while name in taken or not is_valid_name(name):
+        n += 1
+        name = f"{base or 'alert'}-{n}"
+    return name
 
 
 def _drift_threshold(constraints_path: str, feature: str) -> float | None:

@@ -65,8 +65,13 @@ def test_closed_writer_refuses_and_io_errors_are_reported(tmp_path):
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("")
     writer = CaptureWriter(blocked, "ep", "AllTraffic")  # cannot create folders under a file
+    assert writer.stats().state == "Degraded"  # before any record: the probe failed
     assert writer.write(_line(1, T0), T0, wait=True) is False
     assert writer.write(lambda: 1 / 0, T0, wait=True) is False  # a builder that fails
-    assert writer.failed == 2
+    stats = writer.stats()
+    assert (stats.failed, stats.retrying, stats.captured) == (1, 1, 0)  # kept for a retry
+    assert "Not a directory" in stats.reason
     writer.close()
+    assert writer.failed == 2  # still unwritable at stop: lost, and counted
     assert writer.write(_line(2, T0), T0) is False
+    assert writer.failed == 3

@@ -40,7 +40,7 @@ def test_create_resolves_baseline_and_validates(ws, tmp_path):
         _schedule(ws)
     with pytest.raises(ValidationError, match="Allowed schedule expressions"):
         _schedule(ws, "bad-cron", expression="every hour")
-    with pytest.raises(ValidationError, match="not allowed"):
+    with pytest.raises(ValidationError, match="not valid"):
         _schedule(ws, "bad name!")
     with pytest.raises(ValidationError, match="No baseline named"):
         ws.create_schedule(ScheduleRecord("x", "ep", "NOW", "", "", baseline="nope"))
