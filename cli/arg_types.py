@@ -89,15 +89,6 @@ def port(text: str) -> int:
     return value
 
 
-def resource_name(text: str) -> str:
-    """An endpoint or schedule name by SageMaker's rule (also safe as a folder name)."""
-    if not _NAME.match(text):
-        raise argparse.ArgumentTypeError(
-            f"expected 1 to 63 letters, digits or inner hyphens (SageMaker's name rule), "
-            f"got {text!r}")
-    return text
-
-
 class ArgumentParser(argparse.ArgumentParser):
     """Usage errors as one line on stderr, exit code 2 (argparse prints the usage first)."""
 

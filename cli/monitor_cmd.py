@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cli.arg_types import fraction, non_negative_number, positive_seconds, resource_name
+from cli.arg_types import fraction, non_negative_number, positive_seconds
 from core.errors import ValidationError
 from core.names import validate_name, validate_optional_name
 
@@ -37,9 +37,9 @@ def register(subparsers) -> None:
     parser.add_argument("--end", help="window end, ISO-8601 UTC (default: with no --start, "
                                       "every record is read and the report goes under the "
                                       "current hour)")
-    parser.add_argument("--endpoint", type=resource_name,
+    parser.add_argument("--endpoint",
                         help="endpoint name (also narrows the capture folder)")
-    parser.add_argument("--schedule", type=resource_name, default="local-monitoring",
+    parser.add_argument("--schedule", default="local-monitoring",
                         help="schedule name")
     parser.add_argument("--preprocessor", help="record preprocessor script")
     parser.add_argument("--postprocessor", help="post-analytics processor script")
