@@ -111,6 +111,13 @@ class StrictHttpProtocol(HttpToolsProtocol):
             return
         super().connection_lost(exc)
 
+    def eof_received(self) -> bool | None:
+        """A client that half-closes after whole requests still gets their answers."""
+        if self._phase is _IDLE and self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False  # the last request closes the connection
+            return True
+        return None  # nothing owed, or a request that can no longer complete: close
+
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
         if self.transport.is_closing():
@@ -148,6 +155,9 @@ class StrictHttpProtocol(HttpToolsProtocol):
             self._refuse_in_parser(400, "Trailer fields are not accepted.")
         self._header_lines += 1
         self._head_fields += len(name) + len(value) + 4
+        if self._head_fields > self.limits.max_head_bytes:
+            self._refuse_in_parser(431, f"The request head exceeds "
+                                        f"{self.limits.max_head_bytes} bytes.")
         if self._header_lines > self.limits.max_header_lines:
             self._refuse_in_parser(431, f"The request has more than "
                                         f"{self.limits.max_header_lines} header lines.")

@@ -29,8 +29,9 @@ def run_endpoint(name: str, model_path: str | Path, capture: CaptureConfig, *,
         name: the endpoint name (the runtime route and the capture folder use it).
         model_path: ``model.tar.gz`` or a plain XGBoost model file.
         capture: what to capture; validated here.
-        stop: set it (from a signal handler, say) to stop; in-flight requests finish and
-            every captured record is written before this returns.
+        stop: set it (from a signal handler, say) to stop; in-flight requests finish (within
+            the server's drain timeout, 3 s) and every captured record is written before this
+            returns.
         port: 0 picks a free port.
         host: the address to bind; loopback by default.
         variant: the production variant name in capture paths and response headers.
@@ -51,12 +52,16 @@ def run_endpoint(name: str, model_path: str | Path, capture: CaptureConfig, *,
     log.info("endpoint %s serving %s on %s (capture %s)", name, model_path, server.url,
              f"{capture.sampling_percentage:g}% to {capture.destination}"
              if capture.enable else "off")
-    server.start()
-    if port_file:
-        atomic.write_text(port_file, str(server.port))
-    stop.wait()
-    log.info("endpoint %s stopping", name)
-    server.stop()
+    try:
+        server.start()
+        if port_file:
+            atomic.write_text(port_file, str(server.port))
+        while not stop.wait(0.5):
+            if not server.running:  # the exception is in the log; the deployer sees the exit
+                raise AppError(f"Endpoint {name} stopped serving unexpectedly.")
+        log.info("endpoint %s stopping", name)
+    finally:
+        server.stop()  # drains within limits.drain_timeout, then writes every queued record
     written = server.writer.written if server.writer else 0
     log.info("endpoint %s stopped; %d capture records written", name, written)
     return written
