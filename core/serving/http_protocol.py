@@ -59,7 +59,7 @@ class ServerLimits:
     write_timeout: float = 30.0
     max_connections: int = 4096
     max_in_flight: int = 128  # invocations admitted and not yet answered; beyond: 503
-    drain_timeout: float = 3.0  # on stop, in-flight requests get this long, then are cut
+    drain_timeout: float = 2.5  # on stop, in-flight requests get this long, then are cut
 
 
 class _Refused(Exception):

@@ -30,7 +30,7 @@ def run_endpoint(name: str, model_path: str | Path, capture: CaptureConfig, *,
         model_path: ``model.tar.gz`` or a plain XGBoost model file.
         capture: what to capture; validated here.
         stop: set it (from a signal handler, say) to stop; in-flight requests finish (within
-            the server's drain timeout, 3 s) and every captured record is written before this
+            the server's drain timeout, 2.5 s) and every captured record is written before this
             returns.
         port: 0 picks a free port.
         host: the address to bind; loopback by default.
