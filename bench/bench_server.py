@@ -4,8 +4,9 @@ Servers, each in its own process, all serving the demo XGBoost model with the sa
 ``Model.predict``:
 
 * **new**: ``core.serving.server.EndpointServer`` (uvicorn, httptools, uvloop, plain ASGI);
-* **old**: the standard library ``ThreadingHTTPServer`` it replaced, read from git
-  (``OLD_REVISION:core/serving/server.py``) into a temporary folder;
+* **old**: the standard library ``ThreadingHTTPServer`` it replaced: the engine of
+  ``OLD_REVISION`` (server, payload and model code) extracted from git into a temporary
+  folder;
 * **fastapi**: ``bench/fastapi_app.py``, the plain FastAPI app a user would write, on
   ``uvicorn`` with its defaults (uvloop and httptools when installed); no capture.
 
@@ -45,7 +46,8 @@ SERVERS = {"fastapi": ("fastapi", False), "old, capture off": ("old", False),
 # -- the servers (run as `bench_server.py --serve KIND ...` in their own process) -----------
 
 def serve(kind: str, model_path: str, port_file: str, capture_dest: str | None) -> None:
-    sys.path.insert(0, str(ROOT))
+    # The old server runs the old revision's whole engine (HTTP, payload and model code).
+    sys.path.insert(0, str(Path(port_file).parent / "old" if kind == "old" else ROOT))
     if kind == "fastapi":
         _serve_fastapi(model_path, port_file)
         return
@@ -54,11 +56,7 @@ def serve(kind: str, model_path: str, port_file: str, capture_dest: str | None) 
 
     model = load_model(model_path)
     capture = CaptureConfig(enable=bool(capture_dest), destination=capture_dest or "")
-    if kind == "old":
-        sys.path.insert(0, str(Path(port_file).parent))
-        from old_endpoint_server import EndpointServer
-    else:
-        from core.serving.server import EndpointServer
+    from core.serving.server import EndpointServer
     server = EndpointServer("bench", model, capture).start()
     Path(port_file).write_text(str(server.port))
     stopped = []
@@ -135,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--port-file", help=argparse.SUPPRESS)
-    parser.add_argument("--capture-dest", help=argparse.SUPPRESS)
+    parser.add_argument("--capture-dest", help=argparse.SUPPRESS)  # capture on
     args = parser.parse_args(argv)
     if args.serve:
         serve(args.serve, args.model, args.port_file, args.capture_dest)
@@ -147,9 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     from core.demo.workspace import MODEL_TAR, TRAFFIC_CSV, create_demo_workspace
 
     folder = Path(tempfile.mkdtemp(prefix="bench-server-"))
-    (folder / "old_endpoint_server.py").write_bytes(subprocess.run(
-        ["git", "show", f"{OLD_REVISION}:core/serving/server.py"], cwd=ROOT, check=True,
-        capture_output=True).stdout)
+    (folder / "old").mkdir()
+    archive = subprocess.run(["git", "archive", OLD_REVISION, "core"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder / "old")], input=archive, check=True)
     demo = create_demo_workspace(folder / "demo")
     rows = [line.encode() for line in (demo / TRAFFIC_CSV).read_text().splitlines()]
     servers = {label: _start(kind, capture, demo / MODEL_TAR, folder, label)
@@ -243,8 +242,8 @@ def _table(s: dict) -> str:
         records = (f"{r['records']:,} / {r['requests']:,}" if r["records"] is not None
                    else "—")
         lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.2f} ms | "
-                     f"{r['p99_ms']:.2f} ms | {r['server_cpu_us']:.0f} µs | {r['vs_fastapi']:.2f}x | "
-                     f"{overhead} | {records} |")
+                     f"{r['p99_ms']:.2f} ms | {r['server_cpu_us']:.0f} µs | "
+                     f"{r['vs_fastapi']:.2f}x | {overhead} | {records} |")
     return "\n".join(lines)
 
 

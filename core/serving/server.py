@@ -146,7 +146,8 @@ class EndpointServer:
             self._capture_pool.shutdown(wait=False)
 
     def sampled(self) -> bool:
-        return self.writer is not None and random.random() * 100.0 < self.capture.sampling_percentage
+        return (self.writer is not None
+                and random.random() * 100.0 < self.capture.sampling_percentage)
 
 
 class _EndpointApp:
