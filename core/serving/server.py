@@ -54,7 +54,7 @@ MAX_CUSTOM_ATTRIBUTES_CHARS = 1024
 _SINGLE_HEADERS = {b"content-type": "Content-Type", b"accept": "Accept",
                    INFERENCE_ID_HEADER.lower().encode(): INFERENCE_ID_HEADER,
                    CUSTOM_ATTRIBUTES_HEADER.lower().encode(): CUSTOM_ATTRIBUTES_HEADER,
-                   b"content-length": "Content-Length"}
+                   b"content-length": "Content-Length", b"expect": "Expect"}
 
 
 class EndpointServer:
@@ -175,7 +175,9 @@ class _EndpointApp:
         if problem is None:
             headers, problem = _request_headers(scope["headers"])
         if problem is None and method != "POST":
-            problem = (405, "UnknownOperationException", f"No route for {method} {path}.")
+            await _error(send, 405, "UnknownOperationException", f"No route for {method} "
+                         f"{path}.", allow=b"POST", close=not self._discardable(headers))
+            return
         if problem is not None:
             await _error(send, *problem, close=not self._discardable(headers))
             return
@@ -205,8 +207,9 @@ class _EndpointApp:
         return False, (404, "UnknownOperationException", f"No route for {method} {path[:200]}.")
 
     def _discardable(self, headers: dict | None) -> bool:
-        """Can an unread body be read and dropped, keeping the connection? (Else: close.)"""
-        if headers is None:
+        """Can an unread body be read and dropped, keeping the connection? (Else: close.)
+        Not when the client waits for "100 Continue" before sending it."""
+        if headers is None or "Expect" in headers:
             return False
         length = headers.get("Content-Length")
         return length is not None and int(length) <= self.limits.discard_limit_bytes
