@@ -218,9 +218,13 @@ def _summarise(runs: dict, records: dict, load_before: str, args) -> dict:
         summary[label]["records"] = records.get(label)
         kind = label.split(",")[0]
         if label.endswith("capture on"):
+            offs = runs[f"{kind}, capture off"]
             summary[label]["capture_overhead_pct"] = statistics.median(
                 100.0 * (off["rps"] - on["rps"]) / off["rps"]
-                for off, on in zip(runs[f"{kind}, capture off"], results, strict=True))
+                for off, on in zip(offs, results, strict=True))
+            summary[label]["capture_cpu_overhead_pct"] = statistics.median(
+                100.0 * (on["server_cpu_us"] - off["server_cpu_us"]) / off["server_cpu_us"]
+                for off, on in zip(offs, results, strict=True))
         summary[label]["vs_fastapi"] = statistics.median(
             r["rps"] / f["rps"] for r, f in zip(results, runs["fastapi"], strict=True))
     load = float(load_before.split("load average:")[1].split(",")[0])
@@ -234,11 +238,12 @@ def _table(s: dict) -> str:
     lines = [f"load before the run: {s['setup']['uptime_before']} "
              f"({'quiet' if s['setup']['quiet'] else 'NOT quiet'})",
              "| server | requests/s | p50 | p99 | server CPU per request | vs FastAPI | "
-             "capture overhead | records / requests |", "|---|---|---|---|---|---|---|---|"]
+             "capture overhead: throughput (server CPU) | records / requests |",
+             "|---|---|---|---|---|---|---|---|"]
     for label in SERVERS:
         r = s[label]
-        overhead = (f"{r['capture_overhead_pct']:.1f}%" if "capture_overhead_pct" in r
-                    else "—")
+        overhead = (f"{r['capture_overhead_pct']:.1f}% ({r['capture_cpu_overhead_pct']:+.1f}% "
+                    f"CPU)" if "capture_overhead_pct" in r else "—")
         records = (f"{r['records']:,} / {r['requests']:,}" if r["records"] is not None
                    else "—")
         lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.2f} ms | "

@@ -131,7 +131,8 @@ def server(model, tmp_path_factory):  # noqa: F811
         yield srv
 
 
-def test_no_mutated_request_runs_a_request_the_strict_reading_does_not_hold(server, model):  # noqa: F811
+def test_no_mutated_request_runs_a_request_the_strict_reading_does_not_hold(
+        server, model):  # noqa: F811
     @given(mutated_requests(good_row(model)))
     @settings(max_examples=250, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
