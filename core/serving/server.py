@@ -170,10 +170,9 @@ class _EndpointApp:
                 await _error(send, 405, "UnknownOperationException",
                              f"No route for {method} /ping.", allow=b"GET, HEAD", close=True)
             return
+        headers, header_problem = _request_headers(scope["headers"])
         runtime, problem = self._route(path, method)
-        headers = None
-        if problem is None:
-            headers, problem = _request_headers(scope["headers"])
+        problem = problem or header_problem
         if problem is None and method != "POST":
             await _error(send, 405, "UnknownOperationException", f"No route for {method} "
                          f"{path}.", allow=b"POST", close=not self._discardable(headers))
@@ -182,9 +181,12 @@ class _EndpointApp:
             await _error(send, *problem, close=not self._discardable(headers))
             return
         server = self.server
-        if server.stopping or server.in_flight >= self.limits.max_in_flight:
+        if server.stopping:
+            await _error(send, 503, "ServiceUnavailable", "The endpoint is shutting down.",
+                         close=True)
+            return
+        if server.in_flight >= self.limits.max_in_flight:
             await _error(send, 503, "ServiceUnavailable",
-                         "The endpoint is shutting down." if server.stopping else
                          f"The endpoint is busy ({server.in_flight} requests in flight); "
                          f"retry later.", close=not self._discardable(headers))
             return
@@ -206,10 +208,10 @@ class _EndpointApp:
             return True, None
         return False, (404, "UnknownOperationException", f"No route for {method} {path[:200]}.")
 
-    def _discardable(self, headers: dict | None) -> bool:
+    def _discardable(self, headers: dict) -> bool:
         """Can an unread body be read and dropped, keeping the connection? (Else: close.)
         Not when the client waits for "100 Continue" before sending it."""
-        if headers is None or "Expect" in headers:
+        if "Expect" in headers:
             return False
         length = headers.get("Content-Length")
         return length is not None and int(length) <= self.limits.discard_limit_bytes
