@@ -24,6 +24,7 @@ import json
 import logging
 import random
 import socket
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -72,7 +73,7 @@ class EndpointServer:
         self.name, self.model, self.variant = name, model, variant
         self.capture, self.sync_capture = capture, sync_capture
         self.limits = limits or ServerLimits()
-        self._socket = socket.create_server((host, port), backlog=2048)
+        self._socket = _listen(host, port)
         self.server_address = self._socket.getsockname()[:2]
         self.writer = (CaptureWriter(Path(capture.destination), name, variant)
                        if capture.enable and capture.sampling_percentage > 0 else None)
@@ -385,6 +386,21 @@ class _DrainingServer(uvicorn.Server):
         if state.tasks:
             await asyncio.wait(list(state.tasks), timeout=0.5)
         await self.lifespan.shutdown()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket (IPv4 or IPv6 by the address); OSError if it cannot bind."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if hasattr(socket, "SO_REUSEADDR") and sys.platform != "win32":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server did
+        sock.bind((host, port))
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
