@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 
-from tests.core.serving.conftest import demo_root, model, model_tar  # noqa: F401 (fixtures)
 from tests.faults.http_helpers import (
     captured_ids,
     connect,
@@ -21,7 +20,7 @@ from tests.faults.http_helpers import (
 BOUND = 3
 
 
-def test_past_the_bound_new_invocations_get_503_until_a_slot_frees(model, tmp_path):  # noqa: F811
+def test_past_the_bound_new_invocations_get_503_until_a_slot_frees(model, tmp_path):
     body = good_row(model)
     with serving(model, tmp_path, max_in_flight=BOUND, body_timeout=30) as server:
         held = []
@@ -50,7 +49,7 @@ def test_past_the_bound_new_invocations_get_503_until_a_slot_frees(model, tmp_pa
 
 
 def test_a_burst_past_the_bound_is_answered_200_or_503_and_only_200s_are_captured(
-        model, tmp_path):  # noqa: F811
+        model, tmp_path):
     body, clients, per_client = good_row(model), 24, 20
     statuses: dict[str, int] = {}
     lock = threading.Lock()

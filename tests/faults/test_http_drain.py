@@ -8,13 +8,6 @@ import time
 
 from core.serving.lifecycle import CaptureConfig, undeploy
 from tests.core.serving.capture_files import read_capture
-from tests.core.serving.conftest import (  # noqa: F401 (fixtures)
-    demo_root,
-    deploy,
-    model,
-    model_tar,
-    workspace,
-)
 from tests.faults.http_helpers import (
     connect,
     good_row,
@@ -32,7 +25,7 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def test_undeploy_with_stuck_clients_finishes_within_5_s(deploy, workspace, model):  # noqa: F811
+def test_undeploy_with_stuck_clients_finishes_within_5_s(deploy, workspace, model):
     record = deploy("drain-stuck", CaptureConfig(enable=True))
     body = good_row(model)
     answered = connect(record.port)  # one answered request, then idle keep-alive

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.serving.conftest import demo_root, model, model_tar  # noqa: F401 (fixtures)
 from tests.faults.http_helpers import (
     captured_ids,
     exchange,
@@ -139,14 +138,14 @@ APP_CASES = [
 
 
 @pytest.fixture(scope="module")
-def server(model, tmp_path_factory):  # noqa: F811 (model is the imported fixture)
+def server(model, tmp_path_factory):
     root = tmp_path_factory.mktemp("capture")
     with serving(model, root) as srv:
         srv.capture_root = root
         yield srv
 
 
-def _smuggled(model, label: str) -> tuple[bytes, str]:  # noqa: F811
+def _smuggled(model, label: str) -> tuple[bytes, str]:
     inference_id = "smuggled-" + "".join(c if c.isalnum() else "-" for c in label)[:50]
     return invocation(good_row(model), inference_id), inference_id
 
@@ -156,7 +155,7 @@ def test_the_table_covers_at_least_twenty_malformed_requests():
 
 
 @pytest.mark.parametrize("label,status,build", CASES, ids=[c[0] for c in CASES])
-def test_malformed_request_is_refused_and_its_connection_closed(server, model, label,  # noqa: F811
+def test_malformed_request_is_refused_and_its_connection_closed(server, model, label,
                                                                 status, build):
     smuggled, inference_id = _smuggled(model, label)
     responses = parse_responses(exchange(server.port, build(smuggled)))
@@ -169,7 +168,7 @@ def test_malformed_request_is_refused_and_its_connection_closed(server, model, l
 
 
 @pytest.mark.parametrize("label,build", APP_CASES, ids=[c[0] for c in APP_CASES])
-def test_ambiguous_endpoint_headers_are_refused(server, model, label, build):  # noqa: F811
+def test_ambiguous_endpoint_headers_are_refused(server, model, label, build):
     smuggled, inference_id = _smuggled(model, label)
     responses = parse_responses(exchange(server.port, build(smuggled)))
     assert [r.status for r in responses] == [400], label
@@ -177,7 +176,7 @@ def test_ambiguous_endpoint_headers_are_refused(server, model, label, build):  #
     assert inference_id not in captured_ids(server.capture_root)
 
 
-def test_a_valid_pipelined_request_is_answered_in_order(server, model):  # noqa: F811
+def test_a_valid_pipelined_request_is_answered_in_order(server, model):
     """The control: the same bytes framed correctly are two requests, both answered."""
     first, second = invocation(good_row(model), "pipe-1"), invocation(good_row(model), "pipe-2")
     responses = parse_responses(exchange(server.port, first + second))
@@ -185,7 +184,7 @@ def test_a_valid_pipelined_request_is_answered_in_order(server, model):  # noqa:
     assert {"pipe-1", "pipe-2"} <= set(captured_ids(server.capture_root))
 
 
-def _still_serves(server, model, label: str) -> None:  # noqa: F811
+def _still_serves(server, model, label: str) -> None:
     inference_id = "after-" + "".join(c if c.isalnum() else "-" for c in label)[:50]
     responses = parse_responses(exchange(server.port, invocation(good_row(model),
                                                                  inference_id)))

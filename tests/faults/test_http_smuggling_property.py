@@ -15,7 +15,6 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.core.serving.conftest import demo_root, model, model_tar  # noqa: F401 (fixtures)
 from tests.faults.http_helpers import captured_ids, exchange, good_row, serving
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
@@ -124,7 +123,7 @@ def mutated_requests(draw, row: bytes):
 
 
 @pytest.fixture(scope="module")
-def server(model, tmp_path_factory):  # noqa: F811
+def server(model, tmp_path_factory):
     root = tmp_path_factory.mktemp("capture")
     with serving(model, root, body_timeout=2.0) as srv:
         srv.capture_root = root
@@ -132,7 +131,7 @@ def server(model, tmp_path_factory):  # noqa: F811
 
 
 def test_no_mutated_request_runs_a_request_the_strict_reading_does_not_hold(
-        server, model):  # noqa: F811
+        server, model):
     @given(mutated_requests(good_row(model)))
     @settings(max_examples=250, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture,

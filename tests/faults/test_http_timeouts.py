@@ -8,7 +8,6 @@ import selectors
 import socket
 import time
 
-from tests.core.serving.conftest import demo_root, model, model_tar  # noqa: F401 (fixtures)
 from tests.faults.http_helpers import (
     captured_ids,
     connect,
@@ -43,7 +42,7 @@ def _closed_at(socks: list[socket.socket], deadline: float) -> dict[socket.socke
     return closed
 
 
-def test_1000_idle_connections_close_after_the_idle_timeout_while_ping_answers(model,  # noqa: F811
+def test_1000_idle_connections_close_after_the_idle_timeout_while_ping_answers(model,
                                                                               tmp_path):
     with serving(model, tmp_path, idle_timeout=IDLE) as server:
         opened = time.monotonic()
@@ -65,7 +64,7 @@ def test_1000_idle_connections_close_after_the_idle_timeout_while_ping_answers(m
                 sock.close()
 
 
-def test_an_idle_keep_alive_connection_closes_after_its_last_answer(model, tmp_path):  # noqa: F811
+def test_an_idle_keep_alive_connection_closes_after_its_last_answer(model, tmp_path):
     with serving(model, tmp_path, idle_timeout=IDLE) as server, connect(server.port) as sock:
         sock.sendall(invocation(good_row(model), "kept-alive"))
         time.sleep(IDLE / 2)  # answered long before; the clock starts at the answer
@@ -98,7 +97,7 @@ def _trickle(sock: socket.socket, data: bytes, every: float, until: float) -> by
     return received + read_until_closed(sock, 2.0)
 
 
-def test_slowloris_head_is_cut_off_with_408(model, tmp_path):  # noqa: F811
+def test_slowloris_head_is_cut_off_with_408(model, tmp_path):
     head = b"POST /invocations HTTP/1.1\r\nHost: localhost\r\n" + b"X-Slow: " + b"a" * 10_000
     with serving(model, tmp_path, head_timeout=1.5, idle_timeout=1.0) as server:
         with connect(server.port) as sock:
@@ -112,7 +111,7 @@ def test_slowloris_head_is_cut_off_with_408(model, tmp_path):  # noqa: F811
         assert 1.4 < took < 4.0, took
 
 
-def test_slowloris_body_is_cut_off_with_408_and_not_captured(model, tmp_path):  # noqa: F811
+def test_slowloris_body_is_cut_off_with_408_and_not_captured(model, tmp_path):
     body = good_row(model)
     with serving(model, tmp_path, body_timeout=1.5, idle_timeout=1.0) as server:
         with connect(server.port) as sock:
@@ -130,7 +129,7 @@ def test_slowloris_body_is_cut_off_with_408_and_not_captured(model, tmp_path):  
             exchange(server.port, invocation(body, "fast")))] == [200]
 
 
-def test_a_head_growing_in_small_pieces_is_refused_at_the_size_limit(model, tmp_path):  # noqa: F811
+def test_a_head_growing_in_small_pieces_is_refused_at_the_size_limit(model, tmp_path):
     with serving(model, tmp_path) as server, connect(server.port) as sock:
         sock.sendall(b"POST /invocations HTTP/1.1\r\nHost: localhost\r\nX-Grow: ")
         received = b""
@@ -144,7 +143,7 @@ def test_a_head_growing_in_small_pieces_is_refused_at_the_size_limit(model, tmp_
         assert [r.status for r in parse_responses(received)] == [431]
 
 
-def test_connections_beyond_the_cap_are_closed_at_accept(model, tmp_path):  # noqa: F811
+def test_connections_beyond_the_cap_are_closed_at_accept(model, tmp_path):
     with serving(model, tmp_path, max_connections=50) as server:
         kept = [connect(server.port) for _ in range(50)]
         time.sleep(0.3)  # let the server accept them all
