@@ -33,8 +33,9 @@ def run_endpoint(name: str, model_path: str | Path, capture: CaptureConfig, *,
         name: the endpoint name (the runtime route and the capture folder use it).
         model_path: ``model.tar.gz`` or a plain XGBoost model file.
         capture: what to capture; validated here.
-        stop: set it (from a signal handler, say) to stop; in-flight requests finish and
-            every captured record is written before this returns.
+        stop: set it (from a signal handler, say) to stop; in-flight requests finish (within
+            the server's drain timeout, 2.5 s) and every captured record is written before this
+            returns.
         port: 0 picks a free port.
         host: the address to bind; loopback by default.
         variant: the production variant name in capture paths and response headers.
@@ -59,17 +60,22 @@ def run_endpoint(name: str, model_path: str | Path, capture: CaptureConfig, *,
     log.info("endpoint %s serving %s on %s (capture %s)", name, model_path, server.url,
              f"{capture.sampling_percentage:g}% to {capture.destination}"
              if capture.enable else "off")
-    server.start()
-    if health_file:  # before the port file: a deployer that sees the port finds the health
-        _report_health(server, health_file, running=True)
-    if port_file:
-        atomic.write_text(port_file, str(server.port))
-    while not stop.wait(HEALTH_INTERVAL_SECONDS if health_file else None):
-        _report_health(server, health_file, running=True)
-    log.info("endpoint %s stopping", name)
-    server.stop()
-    if health_file:
-        _report_health(server, health_file, running=False)
+    try:
+        server.start()
+        if health_file:  # before the port file: a deployer that sees the port finds the health
+            _report_health(server, health_file, running=True)
+        if port_file:
+            atomic.write_text(port_file, str(server.port))
+        while not stop.wait(HEALTH_INTERVAL_SECONDS if health_file else 0.5):
+            if not server.running:  # the exception is in the log; the deployer sees the exit
+                raise AppError(f"Endpoint {name} stopped serving unexpectedly.")
+            if health_file:
+                _report_health(server, health_file, running=True)
+        log.info("endpoint %s stopping", name)
+    finally:
+        server.stop()  # drains within limits.drain_timeout, then writes every queued record
+        if health_file:
+            _report_health(server, health_file, running=False)
     if server.writer is None:
         log.info("endpoint %s stopped (capture off)", name)
         return 0
