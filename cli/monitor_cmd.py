@@ -6,9 +6,11 @@ Prints the container's status line; exit code 0 for Completed and CompletedWithV
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, datetime
 
 from core.errors import ValidationError
+from core.monitoring.capture_errors import DEFAULT_MAX_BAD_RECORD_SHARE, validate_share
 
 _EVERYTHING = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 
@@ -38,6 +40,11 @@ def register(subparsers) -> None:
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="seconds a script may spend on one record (default 60)")
     parser.add_argument("--workspace", help="store the execution's metrics in this workspace")
+    parser.add_argument("--max-bad-record-share", type=bad_record_share,
+                        default=DEFAULT_MAX_BAD_RECORD_SHARE, metavar="SHARE",
+                        help="capture records that cannot be read are skipped and counted; "
+                             "the execution fails when they are more than this share of the "
+                             "window (0 to 1, or a percentage like 2%%; default 0.01)")
     extra = parser.add_argument_group(
         "checks beyond SageMaker (always in drift_report.json; violations only when set)")
     extra.add_argument("--psi-threshold", type=float, help="psi_drift_check above this PSI")
@@ -67,12 +74,14 @@ def run(args) -> int:
         output_root=args.output, endpoint_name=args.endpoint, schedule_name=args.schedule,
         scheduled_time=scheduled, window_start=start, window_end=end,
         capture_root=args.capture, dataset=dataset, preprocessor_path=args.preprocessor,
-        postprocessor_path=args.postprocessor, script_timeout_s=args.timeout, extra_checks=extra)
+        postprocessor_path=args.postprocessor, script_timeout_s=args.timeout, extra_checks=extra,
+        max_bad_record_share=args.max_bad_record_share)
     result = run_monitoring(request)
     print(result.status_message)
     if result.status == FAILED:
         return 2
-    print(f"report: {result.report_dir}  ({result.item_count} records, "
+    skipped = f", {result.capture_errors} skipped" if result.capture_errors else ""
+    print(f"report: {result.report_dir}  ({result.item_count} records{skipped}, "
           f"{result.seconds:.2f} s)")
     if args.workspace and result.metrics:
         from core.workspace.store import Workspace
@@ -91,3 +100,16 @@ def _parse_time(text: str | None, option: str) -> datetime | None:
         raise ValidationError(f"{option} {text!r} is not an ISO-8601 time "
                               "(e.g. 2024-03-05T10:00:00Z).") from error
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def bad_record_share(text: str) -> float:
+    """``--max-bad-record-share``: a share from 0 to 1, or a percentage such as ``2%``."""
+    value = text.strip()
+    try:
+        share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        share = value
+    try:
+        return validate_share(share, "--max-bad-record-share")
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(str(error).replace(repr(share), repr(text))) from error

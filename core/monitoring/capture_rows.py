@@ -233,7 +233,11 @@ def _decoded(data, encoding, content_type, i: int, side: str) -> Decoded | None:
     text = data[i].as_py()
     if text is None:
         return None
-    return decode_payload(text, encoding[i].as_py(), content_type[i].as_py(), side)
+    try:
+        return decode_payload(text, encoding[i].as_py(), content_type[i].as_py(), side)
+    except PayloadError as error:
+        payload = "endpointOutput" if side == "output" else "endpointInput"
+        raise PayloadError(error.reason, error.field or f"captureData.{payload}.data") from error
 
 
 def _parse_csv_payloads(data: pa.Array | pa.ChunkedArray) -> list[pa.Array] | None:
