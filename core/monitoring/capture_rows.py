@@ -162,9 +162,11 @@ class RowAssembler:
         return rows, widths.pop() if widths else 0
 
     def _place(self, out_part: Part | None, in_part: Part | None) -> tuple[dict, int]:
-        """One row by column name, and how many values went by position."""
+        """One row by column name, and how many values went by position (0 when some went by
+        name: such a row is not held to the window's positional width)."""
         row: dict[str, str | None] = {}
         offset = positional = 0
+        by_name = False
         for part, side in ((out_part, "output"), (in_part, "input")):
             if part is None:
                 continue
@@ -176,12 +178,13 @@ class RowAssembler:
                     for name, value in placed.items():
                         _put(row, name, value)
                     offset += len(placed)
+                    by_name = True
                     continue
             for j, value in enumerate(part):
                 _put(row, self._name(offset + j), value)
             offset += len(part)
             positional += len(part)
-        return row, positional
+        return row, 0 if by_name else positional
 
 
 def place_object(obj: dict, feature_names: list[str], side: str = "input"

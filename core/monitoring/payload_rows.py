@@ -7,7 +7,7 @@ only works with tabular or flattened JSON structures"), and it refuses an input 
 different encodings. Real endpoints send SageMaker's common inference formats ("Common data
 formats for inference"), so we read those too, one row per instance:
 
-* CSV: every non-blank line is a row (RFC 4180 quoting, CRLF, a trailing newline); an empty
+* CSV: every non-empty line is a row (RFC 4180 quoting, CRLF, a trailing newline); an empty
   field is a missing value, as Spark's CSV reader has it.
 * JSON requests: ``{"instances": [...]}`` (each element one instance), a list of rows, a flat
   object (one row), a list of objects, ``{"features": [...]}`` instances, and JSON Lines (one
@@ -115,8 +115,8 @@ def align(output: Decoded | None, input_: Decoded | None
 
 
 def csv_rows(text: str, side: str = "input") -> list[list[Cell]]:
-    """Every non-blank CSV line as a row; empty fields are missing values."""
-    if not text.strip():
+    """Every non-empty CSV line as a row; empty fields are missing values."""
+    if not text.strip("\r\n"):
         raise PayloadError(f"the {side} payload is empty")
     try:
         rows = [[cell if cell != "" else None for cell in row]
@@ -175,7 +175,7 @@ def _json_rows(text: str, media: str, side: str) -> Decoded:
         except ValueError as error:
             raise PayloadError(f"the {side} JSON cannot be read ({error})") from error
     rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             try:
                 rows.append(_instance(json.loads(line), side))
