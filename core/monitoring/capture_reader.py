@@ -175,7 +175,7 @@ def _read_file(path: Path) -> _FileRead:
     data = path.read_bytes()
     if not data.strip():
         return _FileRead(_SCHEMA.empty_table(), FileLines(path, []), [])
-    if _utf8(data):  # Arrow would take invalid UTF-8 into its strings as is
+    if _utf8(data) and _objects_only(data):
         text = data if data.endswith(b"\n") else data + b"\n"
         options = pajson.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
         try:
@@ -185,7 +185,17 @@ def _read_file(path: Path) -> _FileRead:
     return _read_lines(path, data)
 
 
+def _objects_only(data: bytes) -> bool:
+    """Every line starts an object (or is empty). Arrow 26 crashes the process on a first
+    line of ``null``, and other lines are never records anyway: the line reader names them."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    starts = np.flatnonzero(raw[:-1] == 0x0A) + 1
+    first = raw[starts] if len(starts) else raw[:0]
+    return bool(raw[0] == 0x7B and np.all((first == 0x7B) | (first == 0x0A)))
+
+
 def _utf8(data: bytes) -> bool:
+    """Arrow would take invalid UTF-8 into its strings as is."""
     if data.isascii():
         return True
     try:

@@ -195,3 +195,14 @@ def test_other_endpoints_are_never_read(tmp_path):
 def test_missing_capture_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         find_capture_files(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("first", [b"null", b" null", b"[1]", b"5", b"\t{}"])
+def test_lines_that_are_not_objects_never_reach_arrow(tmp_path, first):
+    # pyarrow 26's JSON reader kills the process on a first line of null: such files are
+    # read line by line, and the line is a named bad record.
+    path = _write(tmp_path, [_csv("1", "0.1", T0)], T0, name="f")
+    path.write_bytes(first + b"\n" + path.read_bytes())
+    tally = CaptureTally()
+    assert _rows(tmp_path, ["y", "a"], tally=tally) == {"y": ["0.1"], "a": ["1"]}
+    assert tally.bad == 1 and tally.examples[0].line == 1
