@@ -282,6 +282,8 @@ def _shape_problem(record) -> tuple[str, str] | None:
             if value is not None and not isinstance(value, str):
                 return (f"expected a string, not {_json_kind(value)}",
                         f"captureData.{name}.{key}")
+            if value and not _encodable(value):
+                return _SURROGATE, f"captureData.{name}.{key}"
     meta = record.get("eventMetadata")
     if meta is not None and not isinstance(meta, dict):
         return f"expected an object, not {_json_kind(meta)}", "eventMetadata"
@@ -289,7 +291,20 @@ def _shape_problem(record) -> tuple[str, str] | None:
         value = (meta or {}).get(key)
         if value is not None and not isinstance(value, str):
             return f"expected a string, not {_json_kind(value)}", f"eventMetadata.{key}"
+        if value and not _encodable(value):
+            return _SURROGATE, f"eventMetadata.{key}"
     return None
+
+
+_SURROGATE = "the text holds a \\u escape of a lone surrogate, which is not a character"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _projected(record: dict) -> dict:

@@ -25,6 +25,7 @@ from core.monitoring.payload_rows import (
     PayloadError,
     align,
     cell_text,
+    clean_text,
     decode_payload,
 )
 
@@ -213,7 +214,7 @@ def rows_from_dicts(rows: list[dict], feature_names: list[str]) -> tuple[list[st
     """Column names and columns for rows a preprocessor returned (see ``place_object``)."""
     placed: list[dict] = []
     for row in rows:
-        values = {str(k): cell_text(v) for k, v in row.items()}
+        values = {clean_text(str(k)): cell_text(v) for k, v in row.items()}
         where = place_object(values, feature_names)
         if isinstance(where, list):
             where = {(feature_names[i] if i < len(feature_names) else f"_c{i}"): v

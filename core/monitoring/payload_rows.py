@@ -137,8 +137,20 @@ def cell_text(value) -> Cell:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return value
+        return clean_text(value)
     return json.dumps(value, separators=(",", ":"))
+
+
+def clean_text(text: str) -> str:
+    """``text``, with a lone surrogate (JSON can escape one, UTF-8 cannot hold it) written as
+    its ``\\ud800`` escape, so the value stays visible instead of breaking the column."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _base64_text(text: str, media: str, side: str) -> str:
@@ -215,7 +227,7 @@ def _instance(value, side: str) -> Part:
         features = value.get("features")
         if len(value) == 1 and isinstance(features, list):
             return [cell_text(v) for v in features]
-        return {str(k): cell_text(v) for k, v in value.items()}
+        return {clean_text(str(k)): cell_text(v) for k, v in value.items()}
     if isinstance(value, list):
         return [cell_text(v) for v in value]
     return [cell_text(value)]

@@ -30,11 +30,13 @@ FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scope
                                                       HealthCheck.too_slow,
                                                       HealthCheck.data_too_large])
 
+surrogates = st.text(st.characters(min_codepoint=0xD7FE, max_codepoint=0xE001), min_size=1,
+                     max_size=3)  # lone surrogates: JSON can escape them, UTF-8 cannot hold them
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5) | surrogates,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
         st.sampled_from(["a", "b", "y", "x", "_c1", "features", "instances", "predictions",
-                        "score", "predicted_label", ""]), inner, max_size=4),
+                        "score", "predicted_label", "", "\ud800"]), inner, max_size=4),
     max_leaves=12)
 payload_text = st.one_of(
     st.text(max_size=30),
@@ -42,6 +44,7 @@ payload_text = st.one_of(
              max_size=4).map(lambda rows: "\n".join(",".join(r) for r in rows)),
     json_values.map(lambda v: json.dumps(v)),
     st.binary(max_size=24).map(lambda b: base64.b64encode(b).decode()),
+    surrogates,
 )
 times = st.one_of(
     st.integers(0, 3599).map(lambda s: (WINDOW[0] + timedelta(seconds=s))
