@@ -269,10 +269,11 @@ def _line_record(raw: bytes) -> dict:
 
 
 def _shape_problem(record) -> tuple[str, str] | None:
-    if not isinstance(record, dict) or not isinstance(record.get("captureData"), dict):
+    capture = record.get("captureData") if isinstance(record, dict) else None
+    if not isinstance(record, dict) or not isinstance(capture, (dict, type(None))):
         return "not a capture record (expected an object with captureData)", "captureData"
     for name in ("endpointInput", "endpointOutput"):
-        payload = record["captureData"].get(name)
+        payload = (capture or {}).get(name)
         if payload is None:
             continue
         if not isinstance(payload, dict):
@@ -309,7 +310,7 @@ def _encodable(text: str) -> bool:
 
 def _projected(record: dict) -> dict:
     """Only the fields the table holds (Arrow's explicit schema drops the rest the same way)."""
-    capture, meta = record["captureData"], record.get("eventMetadata") or {}
+    capture, meta = record.get("captureData") or {}, record.get("eventMetadata") or {}
 
     def payload(name: str) -> dict | None:
         value = capture.get(name)

@@ -109,6 +109,7 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
                           request.scheduled_time)
     staging = None
     tally = CaptureTally()
+    new_folders = _missing_parents(final)  # made for the staging folder; removed on failure
     try:
         max_share = validate_share(request.max_bad_record_share)
         with tempfile.TemporaryDirectory(prefix="monitoring-") as work:
@@ -128,6 +129,7 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
     finally:
         if staging is not None:
             _discard(staging)
+            _remove_empty(new_folders)
     return ExecutionResult(**{**result, "report_dir": final, "capture_errors": tally.errors,
                               "seconds": time.perf_counter() - started})
 
@@ -201,6 +203,26 @@ def _container_env(request: MonitoringRequest, output: Path, start, end) -> dict
 
 def _discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _missing_parents(final: Path) -> list[Path]:
+    """The folders above ``final`` that do not exist yet, deepest first."""
+    missing = []
+    for parent in final.parents:
+        if parent.exists():
+            break
+        missing.append(parent)
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """A failed execution leaves no empty report folder tree behind (a folder another
+    execution has written into since is not empty and stays)."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _iso(when: datetime) -> str:
