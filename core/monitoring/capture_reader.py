@@ -173,7 +173,7 @@ def _read_file(path: Path) -> _FileRead:
     """Arrow parses a well-formed file in one go; any problem sends the file through the
     line-by-line reader, which keeps the good records and names the bad lines."""
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         return _FileRead(_SCHEMA.empty_table(), FileLines(path, []), [])
     if _utf8(data) and _objects_only(data):
         text = data if data.endswith(b"\n") else data + b"\n"
@@ -186,12 +186,12 @@ def _read_file(path: Path) -> _FileRead:
 
 
 def _objects_only(data: bytes) -> bool:
-    """Every line starts an object (or is empty). Arrow 26 crashes the process on a first
-    line of ``null``, and other lines are never records anyway: the line reader names them."""
+    """Every line starts an object (blank lines aside). Arrow 26 crashes the process on a
+    first line of ``null``, and other lines are never records anyway: the line reader names
+    them."""
     raw = np.frombuffer(data, dtype=np.uint8)
-    starts = np.flatnonzero(raw[:-1] == 0x0A) + 1
-    first = raw[starts] if len(starts) else raw[:0]
-    return bool(raw[0] == 0x7B and np.all((first == 0x7B) | (first == 0x0A)))
+    after_newline = raw[1:][raw[:-1] == 0x0A]
+    return bool(raw[0] == 0x7B and np.all((after_newline == 0x7B) | (after_newline == 0x0A)))
 
 
 def _utf8(data: bytes) -> bool:

@@ -251,14 +251,16 @@ def _parse_csv_payloads(data: pa.Array | pa.ChunkedArray) -> list[pa.Array] | No
     Quoted payloads go the row path: Python's csv module is the one reading of quotes, so the
     two paths never disagree about a field.
     """
-    trimmed = pc.utf8_rtrim(data, characters="\r\n")
-    if not pc.all(pc.greater(pc.utf8_length(trimmed), 0)).as_py():
+    # a quote anywhere, or a line break with more text after it: the row path's business
+    if _has_quote_or_break(data) and \
+            pc.any(pc.match_substring_regex(data, '"|[\r\n][^\r\n]')).as_py():
         return None
-    if pc.any(pc.match_substring_regex(trimmed, '[\r\n"]')).as_py():
-        return None
-    width = trimmed[0].as_py().count(",") + 1  # no quotes: every comma separates fields
+    first = data[0].as_py().rstrip("\r\n")
+    width = first.count(",") + 1  # no quotes: every comma separates fields
     names = [f"f{i}" for i in range(width)]
-    lines = pc.binary_join_element_wise(trimmed, "", "\n")  # "payload" + "\n" + ""
+    # "payload" + "\n"; a payload's own trailing newline leaves an empty line Arrow skips, and
+    # an empty payload leaves no row at all, which the row count below catches
+    lines = pc.binary_join_element_wise(data, "", "\n")
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset:]
@@ -275,3 +277,17 @@ def _parse_csv_payloads(data: pa.Array | pa.ChunkedArray) -> list[pa.Array] | No
     if table.num_rows != len(data):
         return None
     return [column.combine_chunks() for column in table.columns]
+
+
+def _has_quote_or_break(data: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any payload holds a quote, CR or LF: one scan of the text bytes, so the usual
+    plain payloads skip the per-value regex."""
+    for chunk in data.chunks if isinstance(data, pa.ChunkedArray) else [data]:
+        if not len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:]
+        text = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[
+            int(offsets[0]):int(offsets[len(chunk)])]
+        if np.any((text == 0x22) | (text == 0x0A) | (text == 0x0D)):
+            return True
+    return False
