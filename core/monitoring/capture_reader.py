@@ -392,6 +392,20 @@ def _window_mask(times, start, end) -> tuple[np.ndarray, dict[int, tuple[str, st
         if end is not None:
             mask &= _bools(pc.less(seconds, _utc(end).strftime(_SECONDS)))
         return mask, {}
+    try:
+        # compared as epoch microseconds: a tz-aware Arrow scalar would pull in pandas
+        stamps = pc.cast(pc.cast(times, pa.timestamp("us", tz="UTC")), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        stamps = None  # some text Arrow cannot parse: each record is judged on its own below
+    if stamps is not None:
+        missing = _bools(stamps.is_null())
+        values = np.asarray(pc.fill_null(stamps, 0).to_numpy(), dtype=np.int64)
+        mask = ~missing
+        if start is not None:
+            mask &= values >= _epoch_us(start)
+        if end is not None:
+            mask &= values < _epoch_us(end)
+        return mask, {int(i): _NO_TIME for i in np.flatnonzero(missing)}
     mask, problems = np.zeros(n, dtype=bool), {}
     for i, text in enumerate(times.to_pylist()):
         if text is None:
@@ -492,6 +506,11 @@ def _hour_meets(hour: datetime, start: datetime | None, end: datetime | None) ->
 
 def _whole_seconds(when: datetime | None) -> bool:
     return when is None or when.microsecond == 0
+
+
+def _epoch_us(when: datetime) -> int:
+    delta = _utc(when) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _utc(when: datetime) -> datetime:
