@@ -1,11 +1,15 @@
 """One captured payload (a request or a response) as rows of cells, the way endpoints send them.
 
-The rule we follow, and why. SageMaker's analyzer documents only CSV and "flattened JSON"
-(``{"feature0": 1, "prediction0": 2.1}``) for data-quality monitoring: anything else needs a
-record preprocessor (Model Monitor docs, "Preprocessing and Postprocessing": "the container
-only works with tabular or flattened JSON structures"), and it refuses an input and output of
-different encodings. Real endpoints send SageMaker's common inference formats ("Common data
-formats for inference"), so we read those too, one row per instance:
+The rule we follow, and why. SageMaker's analyzer reads only CSV and "flattened JSON" for
+data-quality monitoring: the Model Monitor guide ("Preprocessing and Postprocessing") says
+the container "only works with tabular or flattened JSON structures, like
+{"prediction0": 1.0, "prediction1": 2.1}" and sends anything else through a record
+preprocessor; Spark orders a flattened object's keys by name, which is why AWS examples
+zero-pad them. The real container also refuses a record whose input and output encodings
+differ ("Encoding mismatch: Encoding is CSV for endpointInput, but Encoding is JSON for
+endpointOutput", aws/sagemaker-python-sdk#2785). Real endpoints send SageMaker's common
+inference formats ("Common data formats for inference"; the built-in algorithms' response
+formats), so we read those as well, each side on its own, one row per instance:
 
 * CSV: every non-empty line is a row (RFC 4180 quoting, CRLF, a trailing newline); an empty
   field is a missing value, as Spark's CSV reader has it.

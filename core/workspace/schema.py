@@ -134,15 +134,15 @@ INSERT OR IGNORE INTO metric_catalog (name, endpoint, schedule)
 CREATE INDEX metric_points_by_schedule ON metric_points (name, schedule, timestamp)
 """
 
-# v3: capture records an execution skipped as unreadable (its ``capture_errors`` figure), and
-# the share of them a schedule tolerates before an execution fails (1% by default).
-_V3 = """
+# Capture records an execution skipped as unreadable (its ``capture_errors`` figure), and the
+# share of them a schedule tolerates before an execution fails (1% by default).
+_CAPTURE_ERRORS = """
 ALTER TABLE executions ADD COLUMN capture_errors INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE schedules ADD COLUMN max_bad_record_share REAL NOT NULL DEFAULT 0.01
 """
 
 # Migration N (1-based) brings a file from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _CAPTURE_ERRORS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
