@@ -118,9 +118,14 @@ class RowAssembler:
     def _slow(self, chunk: CaptureChunk) -> list[dict[str, str | None]]:
         """Row by row; unreadable records go to the tally, the rest become rows."""
         decoded: list[tuple[int, list[dict], int]] = []  # (record, rows, positional width)
+        # one conversion per column: indexing an Arrow array builds a scalar per call
+        sides = [[values.to_pylist() for values in (data, encoding, content_type)]
+                 for data, encoding, content_type in (
+                     (chunk.output_data, chunk.output_encoding, chunk.output_content_type),
+                     (chunk.input_data, chunk.input_encoding, chunk.input_content_type))]
         for i in range(len(chunk)):
             try:
-                rows, width = self._record_rows(chunk, i)
+                rows, width = self._record_rows(sides, i)
             except PayloadError as error:
                 self._bad(chunk, i, error.reason, error.field)
                 continue
@@ -147,11 +152,9 @@ class RowAssembler:
         path, line = chunk.locate(i)
         self.tally.add_bad(BadRecord(path, line, reason, field))
 
-    def _record_rows(self, chunk: CaptureChunk, i: int) -> tuple[list[dict], int]:
-        output = _decoded(chunk.output_data, chunk.output_encoding, chunk.output_content_type,
-                          i, "output")
-        input_ = _decoded(chunk.input_data, chunk.input_encoding, chunk.input_content_type, i,
-                          "input")
+    def _record_rows(self, sides: list[list[list]], i: int) -> tuple[list[dict], int]:
+        output = _decoded(*sides[0], i, "output")
+        input_ = _decoded(*sides[1], i, "input")
         rows, widths = [], set()
         for out_part, in_part in align(output, input_):
             row, width = self._place(out_part, in_part)
@@ -233,12 +236,13 @@ def _put(row: dict, name: str, value) -> None:
     row[name] = value
 
 
-def _decoded(data, encoding, content_type, i: int, side: str) -> Decoded | None:
-    text = data[i].as_py()
+def _decoded(data: list, encoding: list, content_type: list, i: int,
+             side: str) -> Decoded | None:
+    text = data[i]
     if text is None:
         return None
     try:
-        return decode_payload(text, encoding[i].as_py(), content_type[i].as_py(), side)
+        return decode_payload(text, encoding[i], content_type[i], side)
     except PayloadError as error:
         payload = "endpointOutput" if side == "output" else "endpointInput"
         raise PayloadError(error.reason, error.field or f"captureData.{payload}.data") from error

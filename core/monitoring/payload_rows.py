@@ -134,14 +134,19 @@ def csv_rows(text: str, side: str = "input") -> list[list[Cell]]:
 
 def cell_text(value) -> Cell:
     """A JSON value as the text Spark would type: ``1`` Integral, ``1.0`` Fractional."""
-    if value is None or value == "":
+    kind = type(value)  # exact types first: this runs once per value of a JSON window
+    if kind is str:
+        return clean_text(value) if value else None
+    if kind is float or kind is int:
+        return repr(value)
+    if value is None:
         return None
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return clean_text(value)
+        return clean_text(value) if value else None
     return json.dumps(value, separators=(",", ":"))
 
 
@@ -231,7 +236,7 @@ def _instance(value, side: str) -> Part:
         features = value.get("features")
         if len(value) == 1 and isinstance(features, list):
             return [cell_text(v) for v in features]
-        return {clean_text(str(k)): cell_text(v) for k, v in value.items()}
+        return {clean_text(k): cell_text(v) for k, v in value.items()}  # JSON keys are str
     if isinstance(value, list):
         return [cell_text(v) for v in value]
     return [cell_text(value)]
