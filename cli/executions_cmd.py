@@ -63,6 +63,7 @@ def execution_summary(e) -> dict:
         summary["FailureReason"] = e.failure_reason
     if e.report_dir:
         summary["ReportPath"] = e.report_dir
+    summary["CaptureErrors"] = e.capture_errors  # capture records skipped as unreadable
     return summary
 
 
@@ -80,7 +81,8 @@ def _describe(args) -> int:
                          ("Window", f"{e.window_start} to {e.window_end}"), ("Status", e.status),
                          ("Message", e.status_message or "-"),
                          ("Failure reason", e.failure_reason or "-"),
-                         ("Records", e.item_count), ("Violations", e.violation_count),
+                         ("Records", e.item_count), ("Capture errors", e.capture_errors),
+                         ("Violations", e.violation_count),
                          ("By check", ", ".join(f"{k}: {v}" for k, v in
                                                 e.violation_counts.items()) or "-"),
                          ("Report", e.report_dir or "-"), ("Started", e.started_at or "-"),

@@ -6,6 +6,7 @@ Prints the container's status line; exit code 0 for Completed and CompletedWithV
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from cli.arg_types import fraction, non_negative_number, positive_seconds
 from core.errors import ValidationError
+from core.monitoring.capture_errors import DEFAULT_MAX_BAD_RECORD_SHARE, validate_share
 from core.names import validate_name, validate_optional_name
 
 _EVERYTHING = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
@@ -56,6 +58,11 @@ def register(subparsers) -> None:
                         help="keep the scripts' logs here (default: a folder of its own per "
                              "execution in the app's log folder)")
     parser.add_argument("--workspace", help="store the execution's metrics in this workspace")
+    parser.add_argument("--max-bad-record-share", type=bad_record_share,
+                        default=DEFAULT_MAX_BAD_RECORD_SHARE, metavar="SHARE",
+                        help="capture records that cannot be read are skipped and counted; "
+                             "the execution fails when they are more than this share of the "
+                             "window (0 to 1, or a percentage like 2%%; default 0.01)")
     extra = parser.add_argument_group(
         "checks beyond SageMaker (always in drift_report.json; violations only when set)")
     extra.add_argument("--psi-threshold", type=non_negative_number,
@@ -99,13 +106,15 @@ def run(args) -> int:
         capture_root=args.capture, dataset=dataset, preprocessor_path=args.preprocessor,
         postprocessor_path=args.postprocessor, script_timeout_s=args.timeout, extra_checks=extra,
         max_runtime_s=args.max_runtime, script_log_dir=args.script_logs,
+        max_bad_record_share=args.max_bad_record_share,
         **({} if args.script_memory is None else {"script_memory_mb": args.script_memory}))
     result = run_monitoring(request)
     if result.status == FAILED:
         print(result.status_message, file=sys.stderr)
         return 2
     print(result.status_message)
-    print(f"report: {result.report_dir}  ({result.item_count} records, "
+    skipped = f", {result.capture_errors} skipped" if result.capture_errors else ""
+    print(f"report: {result.report_dir}  ({result.item_count} records{skipped}, "
           f"{result.seconds:.2f} s)")
     if args.workspace and result.metrics:
         from core.workspace.store import Workspace
@@ -133,3 +142,16 @@ def _check_script_limits(args) -> None:
     if args.script_memory is not None and args.script_memory < 0:
         raise ValidationError(f"--script-memory {args.script_memory} is negative; give MB, or 0 "
                               "for no limit.")
+
+
+def bad_record_share(text: str) -> float:
+    """``--max-bad-record-share``: a share from 0 to 1, or a percentage such as ``2%``."""
+    value = text.strip()
+    try:
+        share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        share = value
+    try:
+        return validate_share(share, "--max-bad-record-share")
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(str(error).replace(repr(share), repr(text))) from error

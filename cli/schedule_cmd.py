@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from cli.arg_types import positive_int
 from cli.common import print_table, workspace_action
+from cli.monitor_cmd import bad_record_share
 from core.formats.cron import (
     DEFAULT_WINDOW_END,
     DEFAULT_WINDOW_START,
@@ -45,6 +46,10 @@ def register(subparsers) -> None:
     create.add_argument("--max-runtime", type=positive_int, default=3600,
                         help="seconds after which an execution is Stopped (default 3600)")
     create.add_argument("--no-metrics", action="store_true", help="do not record metrics")
+    create.add_argument("--max-bad-record-share", type=bad_record_share, default=0.01,
+                        metavar="SHARE",
+                        help="fail an execution when more than this share of its capture "
+                             "records cannot be read (0 to 1 or e.g. 2%%; default 0.01)")
     create.add_argument("--stopped", action="store_true", help="create it stopped")
 
     update = _action(actions, "update", "change some settings of a schedule", _update)
@@ -56,6 +61,8 @@ def register(subparsers) -> None:
                             ("--postprocessor", "post-analytics script ('' for none)")):
         update.add_argument(flag, help=help_text)
     update.add_argument("--max-runtime", type=positive_int, help="new maximum runtime in seconds")
+    update.add_argument("--max-bad-record-share", type=bad_record_share, metavar="SHARE",
+                        help="new tolerated share of unreadable capture records")
 
     _action(actions, "list", "list schedules", _list, named=False)
     _action(actions, "describe", "show one schedule, its next runs and latest executions",
@@ -106,7 +113,7 @@ def _create(args) -> int:
         baseline=args.baseline, window_start=args.window_start, window_end=args.window_end,
         status=STOPPED if args.stopped else SCHEDULED, preprocessor_path=args.preprocessor,
         postprocessor_path=args.postprocessor, max_runtime_s=args.max_runtime,
-        publish_metrics=not args.no_metrics)
+        publish_metrics=not args.no_metrics, max_bad_record_share=args.max_bad_record_share)
     with Workspace.open(args.workspace) as ws:
         created = ws.create_schedule(record)
         known = ws.get_endpoint(created.endpoint) is not None
@@ -119,7 +126,8 @@ def _create(args) -> int:
 
 _UPDATE_FIELDS = {"cron": "expression", "baseline": "baseline", "window_start": "window_start",
                   "window_end": "window_end", "preprocessor": "preprocessor_path",
-                  "postprocessor": "postprocessor_path", "max_runtime": "max_runtime_s"}
+                  "postprocessor": "postprocessor_path", "max_runtime": "max_runtime_s",
+                  "max_bad_record_share": "max_bad_record_share"}
 
 
 def _update(args) -> int:
@@ -129,7 +137,7 @@ def _update(args) -> int:
     if not changes:
         raise ValidationError("Nothing to change: give at least one of --cron, --baseline, "
                               "--window-start, --window-end, --preprocessor, --postprocessor, "
-                              "--max-runtime.")
+                              "--max-runtime, --max-bad-record-share.")
     with Workspace.open(args.workspace) as ws:
         updated = ws.update_schedule(args.name, **changes)
     print(f"Updated schedule {updated.name} ({updated.status}, {updated.expression}, window "
@@ -164,7 +172,8 @@ def _describe(args) -> int:
                          ("Preprocessor", s.preprocessor_path or "-"),
                          ("Postprocessor", s.postprocessor_path or "-"),
                          ("Max runtime", f"{s.max_runtime_s} s"),
-                         ("Metrics", "recorded" if s.publish_metrics else "off")):
+                         ("Metrics", "recorded" if s.publish_metrics else "off"),
+                         ("Bad records", f"up to {s.max_bad_record_share:.2%} tolerated")):
         print(f"{label + ':':15}{value}")
     if s.status == SCHEDULED:
         runs = next_runs(s.expression, datetime.now(UTC), 5)

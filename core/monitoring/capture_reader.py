@@ -1,8 +1,8 @@
 """Reading SageMaker capture files: find a window's files, then parse their records in bulk.
 
 Files live under ``{endpoint}/{variant}/yyyy/mm/dd/HH/*.jsonl`` (UTC hour of capture). Records
-are parsed with Arrow's JSON reader; any problem is re-located line by line in Python so the
-error names the file, the line and the field.
+are parsed with Arrow's JSON reader; a file Arrow rejects is read again line by line in Python,
+which keeps its good records and names each bad line (file, line, field, reason).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from core.errors import InputError
+from core.monitoring.capture_errors import BadRecord
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ _HOUR_PARTS = re.compile(r"^\d{4}/\d{2}/\d{2}/\d{2}$")
 
 @dataclass(frozen=True)
 class CaptureChunk:
-    """The in-window records of a group of files, as Arrow string arrays (null when absent).
+    """The in-window readable records of a group of files, as Arrow string arrays (null when
+    absent), and the group's records that could not be read (``bad``).
 
     ``origin_file``/``origin_record`` say where each record came from, for error messages.
     """
@@ -57,14 +59,33 @@ class CaptureChunk:
     origin_file: np.ndarray
     origin_record: np.ndarray
     records_read: int
+    bad: tuple[BadRecord, ...] = ()
+    lines: tuple[FileLines, ...] = ()
 
     def __len__(self) -> int:
         return len(self.input_data)
 
     def locate(self, i: int) -> tuple[str, int]:
         """(file, 1-based line) of the chunk's record ``i``."""
-        path = self.files[int(self.origin_file[i])]
-        return str(path), _line_of_record(path, int(self.origin_record[i]))
+        f = int(self.origin_file[i])
+        path = self.files[f]
+        record = int(self.origin_record[i])
+        lines = self.lines[f] if self.lines else FileLines(path)
+        return str(path), lines.line(record)
+
+
+class FileLines:
+    """Record index -> line number of one file: explicit when some lines were skipped,
+    otherwise worked out from the file on first use (only error messages need it)."""
+
+    def __init__(self, path: Path, numbers: list[int] | None = None) -> None:
+        self.path, self._numbers = path, numbers
+
+    def line(self, record: int) -> int:
+        if self._numbers is None:
+            self._numbers = [n for n, raw in enumerate(self.path.read_bytes().split(b"\n"),
+                                                       start=1) if raw.strip()]
+        return self._numbers[record] if record < len(self._numbers) else record + 1
 
 
 def find_capture_files(root: str | Path, *, endpoint: str | None = None,
@@ -101,23 +122,27 @@ def iter_capture_chunks(files: list[Path], *, start: datetime | None = None,
                         cancel: CancelToken | None = None) -> Iterator[CaptureChunk]:
     """Parse ``files`` in groups and yield the records whose ``inferenceTime`` is in the window.
 
-    Raises:
-        InputError: a line is not a capture record (torn, not JSON, bad time or encoding).
+    A line that is not a readable capture record (not JSON, not a record, no usable time, an
+    unknown encoding, a torn last line) raises nothing: it is listed in the chunk's ``bad``.
     """
     total = sum(p.stat().st_size for p in files)
     done = 0
     for group in _groups(files):
         if cancel:
             cancel.raise_if_cancelled()
-        tables = [_read_file(path) for path in group]
-        yield _window_chunk(group, tables, start, end, skip_shadow)
+        reads = [_read_file(path) for path in group]
+        yield _window_chunk(group, reads, start, end, skip_shadow)
         done += sum(p.stat().st_size for p in group)
         progress(Progress(done, total, "Reading captured records"))
 
 
 def iter_capture_records(files: list[Path], *, start: datetime | None = None,
                          end: datetime | None = None) -> Iterator[tuple[dict, str, int]]:
-    """Every in-window record as a dict, with its file and line (the preprocessor's input)."""
+    """Every in-window record as a dict, with its file and line (the preprocessor's input).
+
+    Raises:
+        InputError: at the first line that is not a capture record.
+    """
     for path in files:
         for record, line in _python_records(path):
             when = _record_time(record, path, line) if (start or end) else None
@@ -137,17 +162,47 @@ def _groups(files: list[Path]) -> Iterator[list[Path]]:
         yield group
 
 
-def _read_file(path: Path) -> pa.Table:
+@dataclass(frozen=True)
+class _FileRead:
+    table: pa.Table
+    lines: FileLines
+    bad: list[BadRecord]
+
+
+def _read_file(path: Path) -> _FileRead:
+    """Arrow parses a well-formed file in one go; any problem sends the file through the
+    line-by-line reader, which keeps the good records and names the bad lines."""
     data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        data += b"\n"  # a complete last line without a newline is fine; a torn one fails below
-    options = pajson.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
-    try:
-        return _parse_blocks(data, options, 1 << 20)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        for _ in _python_records(path):  # raises with the exact line and field
+    if not data or data.isspace():
+        return _FileRead(_SCHEMA.empty_table(), FileLines(path, []), [])
+    if _utf8(data) and _objects_only(data):
+        text = data if data.endswith(b"\n") else data + b"\n"
+        options = pajson.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
+        try:
+            return _FileRead(_parse_blocks(text, options, 1 << 20), FileLines(path), [])
+        except pa.ArrowException:
             pass
-        raise InputError(f"not a capture file ({error})", path=str(path)) from error
+    return _read_lines(path, data)
+
+
+def _objects_only(data: bytes) -> bool:
+    """Every line starts an object (blank lines aside). Arrow 26 crashes the process on a
+    first line of ``null``, and other lines are never records anyway: the line reader names
+    them."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    after_newline = raw[1:][raw[:-1] == 0x0A]
+    return bool(raw[0] == 0x7B and np.all((after_newline == 0x7B) | (after_newline == 0x0A)))
+
+
+def _utf8(data: bytes) -> bool:
+    """Arrow would take invalid UTF-8 into its strings as is."""
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _parse_blocks(data: bytes, options: pajson.ParseOptions, block: int) -> pa.Table:
@@ -164,22 +219,148 @@ def _parse_blocks(data: bytes, options: pajson.ParseOptions, block: int) -> pa.T
             block *= 8
 
 
-def _window_chunk(group: list[Path], tables: list[pa.Table], start, end,
+class _BadLine(Exception):
+    def __init__(self, reason: str, field: str | None = None, unparsable: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.field, self.unparsable = reason, field, unparsable
+
+
+TORN = ("the last line is cut short (the file was not completely written; its writer "
+        "stopped or is still writing)")
+
+
+def _read_lines(path: Path, data: bytes) -> _FileRead:
+    records, numbers, bad = [], [], []
+    lines = data.split(b"\n")
+    torn_possible = not data.endswith(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = _line_record(raw)
+        except _BadLine as error:
+            torn = error.unparsable and torn_possible and number == len(lines)
+            bad.append(BadRecord(str(path), number, TORN if torn else error.reason,
+                                 None if torn else error.field, torn))
+            continue
+        records.append(_projected(record))
+        numbers.append(number)
+    table = pa.Table.from_pylist(records, schema=_SCHEMA)
+    return _FileRead(table, FileLines(path, numbers), bad)
+
+
+def _line_record(raw: bytes) -> dict:
+    """One line as a capture record whose fields have the types the table needs."""
+    try:
+        record = json.loads(raw)
+    except UnicodeDecodeError as error:
+        raise _BadLine(f"the line is not UTF-8 text ({error.reason} at byte {error.start})",
+                       unparsable=True) from error
+    except json.JSONDecodeError as error:
+        raise _BadLine(f"not a JSON capture record ({error.msg} at column {error.colno})",
+                       unparsable=True) from error
+    except (ValueError, RecursionError) as error:  # a 5000-digit number, 100k nested arrays
+        raise _BadLine(f"not a readable JSON capture record ({_short(error)})",
+                       unparsable=True) from error
+    problem = _shape_problem(record)
+    if problem:
+        raise _BadLine(*problem)
+    return record
+
+
+def _shape_problem(record) -> tuple[str, str] | None:
+    capture = record.get("captureData") if isinstance(record, dict) else None
+    if not isinstance(record, dict) or not isinstance(capture, (dict, type(None))):
+        return "not a capture record (expected an object with captureData)", "captureData"
+    for name in ("endpointInput", "endpointOutput"):
+        payload = (capture or {}).get(name)
+        if payload is None:
+            continue
+        if not isinstance(payload, dict):
+            return f"expected an object, not {_json_kind(payload)}", f"captureData.{name}"
+        for key in ("data", "encoding", "observedContentType"):
+            value = payload.get(key)
+            if value is not None and not isinstance(value, str):
+                return (f"expected a string, not {_json_kind(value)}",
+                        f"captureData.{name}.{key}")
+            if value and not _encodable(value):
+                return _SURROGATE, f"captureData.{name}.{key}"
+    meta = record.get("eventMetadata")
+    if meta is not None and not isinstance(meta, dict):
+        return f"expected an object, not {_json_kind(meta)}", "eventMetadata"
+    for key in ("inferenceTime", "invocationSource"):
+        value = (meta or {}).get(key)
+        if value is not None and not isinstance(value, str):
+            return f"expected a string, not {_json_kind(value)}", f"eventMetadata.{key}"
+        if value and not _encodable(value):
+            return _SURROGATE, f"eventMetadata.{key}"
+    return None
+
+
+_SURROGATE = "the text holds a \\u escape of a lone surrogate, which is not a character"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _projected(record: dict) -> dict:
+    """Only the fields the table holds (Arrow's explicit schema drops the rest the same way)."""
+    capture, meta = record.get("captureData") or {}, record.get("eventMetadata") or {}
+
+    def payload(name: str) -> dict | None:
+        value = capture.get(name)
+        return None if value is None else {k: value.get(k) for k in
+                                           ("observedContentType", "data", "encoding")}
+
+    return {"captureData": {"endpointInput": payload("endpointInput"),
+                            "endpointOutput": payload("endpointOutput")},
+            "eventMetadata": {"inferenceTime": meta.get("inferenceTime"),
+                              "invocationSource": meta.get("invocationSource")}}
+
+
+def _json_kind(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string" if isinstance(value, str) else "null"
+
+
+def _short(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _window_chunk(group: list[Path], reads: list[_FileRead], start, end,
                   skip_shadow: bool) -> CaptureChunk:
-    counts = [t.num_rows for t in tables]
-    table = pa.concat_tables(tables) if tables else _SCHEMA.empty_table()
+    counts = [r.table.num_rows for r in reads]
+    table = pa.concat_tables([r.table for r in reads]) if reads else _SCHEMA.empty_table()
     origin_file = np.repeat(np.arange(len(group), dtype=np.int32), counts)
     origin_record = np.concatenate([np.arange(n, dtype=np.int64) for n in counts] or [[]])
+    lines = tuple(r.lines for r in reads)
+    bad = [b for r in reads for b in r.bad]
     meta, capture = table.column("eventMetadata"), table.column("captureData")
-    keep = _window_mask(pc.struct_field(meta, "inferenceTime"), start, end, group, origin_file,
-                        origin_record)
+    keep, problems = _window_mask(pc.struct_field(meta, "inferenceTime"), start, end)
+    for payload in ("endpointInput", "endpointOutput"):
+        for i, problem in _encoding_problems(capture, payload, keep).items():
+            problems.setdefault(i, problem)
+    if problems:
+        keep[list(problems)] = False
+        for i in sorted(problems):
+            line = lines[int(origin_file[i])].line(int(origin_record[i]))
+            bad.append(BadRecord(str(group[int(origin_file[i])]), line, *problems[i]))
     if skip_shadow:
         source = pc.struct_field(meta, "invocationSource")
-        keep = pc.and_(keep, pc.invert(pc.fill_null(pc.equal(source, "ShadowExperiment"),
-                                                    False)))
-    for payload in ("endpointInput", "endpointOutput"):
-        _check_encodings(capture, payload, group, origin_file, origin_record)
-    keep = _bools(keep)
+        keep &= ~_bools(pc.fill_null(pc.equal(source, "ShadowExperiment"), False))
     rows = None if keep.all() else np.flatnonzero(keep)  # usually the whole file is in window
 
     def field(payload: str, name: str) -> pa.ChunkedArray:
@@ -190,61 +371,70 @@ def _window_chunk(group: list[Path], tables: list[pa.Table], start, end,
     return CaptureChunk(
         *(field(payload, name) for payload in ("endpointInput", "endpointOutput")
           for name in ("data", "encoding", "observedContentType")),
-        tuple(group), origin_file[kept], origin_record[kept], table.num_rows)
+        tuple(group), origin_file[kept], origin_record[kept], table.num_rows, tuple(bad), lines)
 
 
-def _window_mask(times, start, end, group, origin_file, origin_record):
+_NO_TIME = ("the record has no inferenceTime", "eventMetadata.inferenceTime")
+
+
+def _window_mask(times, start, end) -> tuple[np.ndarray, dict[int, tuple[str, str]]]:
+    """Which records are in ``[start, end)``, and the records whose time is unusable."""
+    n = len(times)
     if start is None and end is None:
-        return pa.array(np.ones(len(times), dtype=bool))
-    if times.null_count:
-        i = int(np.flatnonzero(_bools(times.is_null()))[0])
-        path = group[int(origin_file[i])]
-        raise InputError("the record has no inferenceTime", path=str(path),
-                         line=_line_of_record(path, int(origin_record[i])),
-                         field="eventMetadata.inferenceTime")
-    if _whole_seconds(start) and _whole_seconds(end) and \
-            pc.all(pc.match_substring_regex(times, _ISO_UTC)).as_py():
+        return np.ones(n, dtype=bool), {}
+    if not times.null_count and _whole_seconds(start) and _whole_seconds(end) and \
+            pc.all(pc.match_substring_regex(times, _ISO_UTC)).as_py() is not False:
         # SageMaker's own format: the text up to the seconds sorts like the time itself
         seconds = pc.utf8_slice_codeunits(times, 0, 19)
-        mask = pa.array(np.ones(len(times), dtype=bool))
+        mask = np.ones(n, dtype=bool)
         if start is not None:
-            mask = pc.and_(mask, pc.greater_equal(seconds, _utc(start).strftime(_SECONDS)))
+            mask &= _bools(pc.greater_equal(seconds, _utc(start).strftime(_SECONDS)))
         if end is not None:
-            mask = pc.and_(mask, pc.less(seconds, _utc(end).strftime(_SECONDS)))
-        return mask
+            mask &= _bools(pc.less(seconds, _utc(end).strftime(_SECONDS)))
+        return mask, {}
     try:
         # compared as epoch microseconds: a tz-aware Arrow scalar would pull in pandas
         stamps = pc.cast(pc.cast(times, pa.timestamp("us", tz="UTC")), pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-        for path in group:
-            for record, line in _python_records(path):
-                _record_time(record, path, line)
-        raise InputError(f"unreadable inferenceTime ({error})", path=str(group[0])) from error
-    mask = pa.array(np.ones(len(times), dtype=bool))
-    if start is not None:
-        mask = pc.and_(mask, pc.greater_equal(stamps, _epoch_us(start)))
-    if end is not None:
-        mask = pc.and_(mask, pc.less(stamps, _epoch_us(end)))
-    return mask
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        stamps = None  # some text Arrow cannot parse: each record is judged on its own below
+    if stamps is not None:
+        missing = _bools(stamps.is_null())
+        values = np.asarray(pc.fill_null(stamps, 0).to_numpy(), dtype=np.int64)
+        mask = ~missing
+        if start is not None:
+            mask &= values >= _epoch_us(start)
+        if end is not None:
+            mask &= values < _epoch_us(end)
+        return mask, {int(i): _NO_TIME for i in np.flatnonzero(missing)}
+    mask, problems = np.zeros(n, dtype=bool), {}
+    for i, text in enumerate(times.to_pylist()):
+        if text is None:
+            problems[i] = _NO_TIME
+            continue
+        when = _parse_time(text)
+        if when is None:
+            problems[i] = (f"not an ISO-8601 time: {_clip(text)!r}", _NO_TIME[1])
+        else:
+            mask[i] = _in_window(when, start, end)
+    return mask, problems
 
 
-def _check_encodings(capture, name: str, group, origin_file, origin_record) -> None:
+def _encoding_problems(capture, name: str, rows: np.ndarray) -> dict[int, tuple[str, str]]:
+    """In-window records whose payload has data but no known encoding."""
     data = pc.struct_field(capture, [name, "data"])
     encoding = pc.struct_field(capture, [name, "encoding"])
     known = pc.fill_null(pc.is_in(encoding, value_set=pa.array(ENCODINGS)), False)
-    bad = pc.and_(pc.is_valid(data), pc.invert(known))
-    if pc.any(bad).as_py():
-        i = int(np.flatnonzero(_bools(bad))[0])
-        path = group[int(origin_file[i])]
-        value = encoding[i].as_py()
-        raise InputError(f"unknown encoding {value!r} (expected CSV, JSON or BASE64)",
-                         path=str(path), line=_line_of_record(path, int(origin_record[i])),
-                         field=f"captureData.{name}.encoding")
+    bad = _bools(pc.and_(pc.is_valid(data), pc.invert(known))) & rows
+    return {int(i): (f"unknown encoding {_clip(encoding[int(i)].as_py())!r} (expected CSV, "
+                     "JSON or BASE64)", f"captureData.{name}.encoding")
+            for i in np.flatnonzero(bad)}
 
 
 def _bools(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     if isinstance(values, pa.ChunkedArray):
-        return np.asarray(values.to_numpy(), dtype=bool)
+        if values.num_chunks == 0:
+            return np.zeros(0, dtype=bool)
+        values = values.combine_chunks()
     return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -257,44 +447,35 @@ def _python_records(path: Path) -> Iterator[tuple[dict, int]]:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            if torn_possible and number == len(lines):
-                raise InputError("the last line is cut short (the file was not completely "
-                                 "written)", path=str(path), line=number) from error
-            raise InputError(f"not a JSON capture record ({error})", path=str(path),
-                             line=number) from error
-        _check_record_shape(record, path, number)
+            record = _line_record(raw)
+        except _BadLine as error:
+            torn = error.unparsable and torn_possible and number == len(lines)
+            raise InputError(TORN if torn else error.reason, path=str(path), line=number,
+                             field=None if torn else error.field) from error
         yield record, number
-
-
-def _check_record_shape(record, path: Path, line: int) -> None:
-    if not isinstance(record, dict) or not isinstance(record.get("captureData"), dict):
-        raise InputError("not a capture record (expected an object with captureData)",
-                         path=str(path), line=line, field="captureData")
-    for name in ("endpointInput", "endpointOutput"):
-        payload = record["captureData"].get(name)
-        if payload is None:
-            continue
-        if not isinstance(payload, dict) or not isinstance(payload.get("data", ""), str):
-            raise InputError("expected an object whose data is a string", path=str(path),
-                             line=line, field=f"captureData.{name}")
-
-
-def _line_of_record(path: Path, index: int) -> int:
-    for i, (_, line) in enumerate(_python_records(path)):
-        if i == index:
-            return line
-    return index + 1
 
 
 def _record_time(record: dict, path: Path, line: int) -> datetime:
     text = (record.get("eventMetadata") or {}).get("inferenceTime")
+    when = _parse_time(text) if isinstance(text, str) else None
+    if when is None:
+        raise InputError(f"not an ISO-8601 time: {_clip(text)!r}", path=str(path), line=line,
+                         field="eventMetadata.inferenceTime")
+    return when
+
+
+def _parse_time(text: str) -> datetime | None:
+    """An ISO-8601 time in UTC (a time without an offset is UTC, as Arrow reads it)."""
     try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError as error:
-        raise InputError(f"not an ISO-8601 time: {text!r}", path=str(path), line=line,
-                         field="eventMetadata.inferenceTime") from error
+        return _utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _clip(value) -> str | None:
+    if not isinstance(value, str):
+        return value
+    return value if len(value) <= 40 else value[:37] + "..."
 
 
 def _in_window(when: datetime, start: datetime | None, end: datetime | None) -> bool:

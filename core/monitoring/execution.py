@@ -28,6 +28,11 @@ from core.formats.constraints import monitoring_config, read_constraints, write_
 from core.formats.statistics import read_statistics, write_statistics
 from core.formats.violations import write_violations
 from core.monitoring import report_folders, window_profile
+from core.monitoring.capture_errors import (
+    DEFAULT_MAX_BAD_RECORD_SHARE,
+    CaptureTally,
+    validate_share,
+)
 from core.monitoring.metrics import MetricPoint, data_quality_points
 from core.monitoring.preprocess import (
     DEFAULT_MEMORY_LIMIT_MB,
@@ -72,6 +77,8 @@ class MonitoringRequest:
     max_runtime_s: float | None = None
     script_memory_mb: int | None = DEFAULT_MEMORY_LIMIT_MB
     script_log_dir: str | Path | None = None
+    # capture records that cannot be read fail the window past this share of its records
+    max_bad_record_share: float = DEFAULT_MAX_BAD_RECORD_SHARE
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class ExecutionResult:
     drift: dict[str, dict] = field(default_factory=dict)
     item_count: int = 0
     seconds: float = 0.0
+    capture_errors: int = 0  # capture records skipped as unreadable (torn last lines too)
 
 
 def report_folder(output_root: str | Path, endpoint: str | None, schedule: str,
@@ -123,11 +131,13 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
                           request.scheduled_time)
     staging, published = None, False
     created = _missing_folders(final.parent)
+    tally = CaptureTally()
     try:
+        max_share = validate_share(request.max_bad_record_share)
         with (tempfile.TemporaryDirectory(prefix="monitoring-") as work,
               script_limits(_script_limits(request))):
             staging = atomic.staging_dir(final)
-            result = _analyze(request, staging, Path(work), progress, cancel)
+            result = _analyze(request, staging, Path(work), progress, cancel, tally, max_share)
             final = report_folders.publish_report(staging, final, request.scheduled_time)
             published = True
     except Cancelled:
@@ -137,23 +147,26 @@ def run_monitoring(request: MonitoringRequest, *, progress: ProgressFn = no_prog
             f"{error.filename or final}: {error.strerror or error}")
         log.info("execution failed: %s", reason)
         return ExecutionResult(FAILED, f"{FAILED}: {reason}", reason, None,
-                               seconds=time.perf_counter() - started)
+                               seconds=time.perf_counter() - started,
+                               capture_errors=tally.errors)
     finally:
         if not published:
             _discard(staging, created)
-    return ExecutionResult(**{**result, "report_dir": final,
+    return ExecutionResult(**{**result, "report_dir": final, "capture_errors": tally.errors,
                               "seconds": time.perf_counter() - started})
 
 
 def _analyze(request: MonitoringRequest, staging: Path, work: Path, progress: ProgressFn,
-             cancel: CancelToken | None) -> dict:
+             cancel: CancelToken | None, tally: CaptureTally, max_share: float) -> dict:
     baseline = read_statistics(request.statistics_path)
     constraints = read_constraints(request.constraints_path)
     start, end = window_of(request)
     profile = window_profile.profile_window(request, baseline, constraints, start, end, work,
-                                            progress=scaled(progress, 0.0, 0.85), cancel=cancel)
+                                            progress=scaled(progress, 0.0, 0.85), cancel=cancel,
+                                            tally=tally)
+    tally.check(max_share)
     if profile is None or not profile.item_count:
-        raise AppError(NO_DATA)
+        raise AppError(f"{NO_DATA} ({tally.note()})" if tally.errors else NO_DATA)
     if cancel:
         cancel.raise_if_cancelled()
     progress(Progress(870, 1000, "Checking constraints"))
@@ -164,6 +177,8 @@ def _analyze(request: MonitoringRequest, staging: Path, work: Path, progress: Pr
     status = WITH_VIOLATIONS if count else COMPLETED
     message = (f"{WITH_VIOLATIONS}: Job completed successfully with {count} violations."
                if count else f"{COMPLETED}: Job completed successfully with no violations.")
+    if tally.errors:  # the container's status line, then what was skipped
+        message += f" {tally.note()}"
     _write_outputs(staging, profile, evaluation, message, start, end)
     if request.postprocessor_path:
         progress(Progress(930, 1000, "Running the post-analytics script"))

@@ -1,7 +1,8 @@
 """Profiling the window of one execution: capture records, preprocessed rows or a dataset.
 
 Every source becomes string-column batches named by the baseline's features (by position,
-spec section 1.5) and goes through the same profiler as a baseline.
+spec section 1.5, or by key name for JSON objects) and goes through the same profiler as a
+baseline. Capture records that cannot be read are counted in the caller's ``CaptureTally``.
 """
 
 from __future__ import annotations
@@ -16,18 +17,23 @@ import pyarrow as pa
 
 from core.datasets.reader import iter_batches
 from core.errors import ValidationError
+from core.monitoring.capture_errors import CaptureTally
 from core.monitoring.capture_reader import find_capture_files, iter_capture_chunks
 from core.monitoring.capture_rows import RowAssembler, rows_from_dicts
 from core.monitoring.preprocess import run_preprocessor
-from core.profiling.profiler import TableProfiler
+from core.profiling.profiler import ColumnProfile, TableProfiler
 from core.progress import CancelToken, ProgressFn, scaled
 
 ROWS_PER_BATCH = 100_000
 
 
 def profile_window(request, baseline: dict, constraints: dict, start: datetime, end: datetime,
-                   work: Path, *, progress: ProgressFn, cancel: CancelToken | None):
+                   work: Path, *, progress: ProgressFn, cancel: CancelToken | None,
+                   tally: CaptureTally | None = None):
     """Profile the request's window; None when it holds no rows at all.
+
+    Unreadable capture records are skipped and counted in ``tally``; judging their share is
+    the caller's business.
 
     Raises:
         InputError: unreadable capture or dataset. ScriptError: the preprocessor failed.
@@ -47,7 +53,8 @@ def profile_window(request, baseline: dict, constraints: dict, start: datetime, 
                                       progress=scaled(progress, 0.0, 0.5), cancel=cancel)
             batches = _preprocessed_batches(result.rows_path, names)
         else:
-            batches = _capture_batches(files, names, start, end, progress, cancel)
+            batches = _capture_batches(files, names, start, end, progress, cancel,
+                                       tally if tally is not None else CaptureTally())
     else:
         raise ValidationError("The execution has no input: give a capture folder or a dataset.")
     profiler = None
@@ -56,8 +63,19 @@ def profile_window(request, baseline: dict, constraints: dict, start: datetime, 
             cancel.raise_if_cancelled()
         if profiler is None:
             profiler = TableProfiler(list(batch.schema.names), domains=_domains(constraints))
+        _add_late_columns(profiler, batch)
         profiler.update(batch)
     return profiler.result() if profiler is not None else None
+
+
+def _add_late_columns(profiler: TableProfiler, batch: pa.RecordBatch) -> None:
+    """A JSON key first seen in a later chunk: a new column, missing in the rows before."""
+    for name in batch.schema.names[len(profiler.columns):]:
+        column = ColumnProfile(name)
+        if profiler.item_count:
+            column.update(pa.nulls(profiler.item_count, pa.string()))
+        profiler.columns.append(column)
+        profiler.column_names.append(name)
 
 
 def feature_names(baseline: dict, constraints: dict) -> list[str]:
@@ -76,8 +94,9 @@ def _domains(constraints: dict) -> dict[str, list[str]]:
     return out
 
 
-def _capture_batches(files, names, start, end, progress, cancel) -> Iterator[pa.RecordBatch]:
-    assembler = RowAssembler(names)
+def _capture_batches(files, names, start, end, progress, cancel,
+                     tally: CaptureTally) -> Iterator[pa.RecordBatch]:
+    assembler = RowAssembler(names, tally)
     chunks = iter_capture_chunks(files, start=start, end=end, progress=progress, cancel=cancel)
     batches = (assembler.batch(chunk) for chunk in chunks)
     for batch in _read_ahead(batches):

@@ -235,7 +235,8 @@ class Scheduler:
             preprocessor_path=schedule.preprocessor_path or None,
             postprocessor_path=schedule.postprocessor_path or None,
             publish_metrics=schedule.publish_metrics,
-            script_log_dir=str(self.workspace.root / "logs" / "executions" / str(execution.id)))
+            script_log_dir=str(self.workspace.root / "logs" / "executions" / str(execution.id)),
+            max_bad_record_share=schedule.max_bad_record_share)
 
     def _record_outcome(self, execution: ExecutionRecord, outcome) -> ExecutionRecord:
         ws = self.workspace
@@ -254,7 +255,7 @@ class Scheduler:
             execution.id, status=result.status, status_message=result.status_message or "",
             failure_reason=result.failure_reason or "", report_dir=str(result.report_dir or ""),
             violation_count=result.violation_count, violation_counts=dict(counts),
-            item_count=result.item_count)
+            item_count=result.item_count, capture_errors=result.capture_errors)
 
     def _should_stop(self, execution_id: int) -> bool:
         if self._stop.is_set():

@@ -42,6 +42,7 @@ class ExecutionRecord:
     violation_count: int = 0
     violation_counts: dict = field(default_factory=dict)  # constraint_check_type -> count
     item_count: int = 0
+    capture_errors: int = 0  # capture records skipped as unreadable
     runner_pid: int | None = None
     created_at: datetime | None = None
     started_at: datetime | None = None
@@ -107,17 +108,17 @@ class ExecutionStore:
     def finish_execution(self, execution_id: int, *, status: str, status_message: str = "",
                          failure_reason: str = "", report_dir: str = "",
                          violation_count: int = 0, violation_counts: dict | None = None,
-                         item_count: int = 0) -> ExecutionRecord:
+                         item_count: int = 0, capture_errors: int = 0) -> ExecutionRecord:
         """Record an execution's final status and results."""
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final execution status: {status!r}")
         values = (status, status_message, failure_reason, str(report_dir), int(violation_count),
-                  json.dumps(violation_counts or {}), int(item_count), to_db_time(utc_now()),
-                  execution_id)
+                  json.dumps(violation_counts or {}), int(item_count), int(capture_errors),
+                  to_db_time(utc_now()), execution_id)
         self._db.write(lambda c: c.execute(
             "UPDATE executions SET status = ?, status_message = ?, failure_reason = ?, "
             "report_dir = ?, violation_count = ?, violation_counts = ?, item_count = ?, "
-            "ended_at = ? WHERE id = ?", values))
+            "capture_errors = ?, ended_at = ? WHERE id = ?", values))
         return self.get_execution(execution_id)
 
     def stop_execution(self, execution_id: int) -> ExecutionRecord:

@@ -22,6 +22,7 @@ from core.formats.cron import (
     parse_expression,
     validate_window,
 )
+from core.monitoring.capture_errors import DEFAULT_MAX_BAD_RECORD_SHARE, validate_share
 from core.workspace.db import from_db_time, to_db_time, utc_now
 
 SCHEDULED, STOPPED = "Scheduled", "Stopped"
@@ -48,6 +49,7 @@ class ScheduleRecord:
     postprocessor_path: str = ""
     max_runtime_s: int = 3600
     publish_metrics: bool = True
+    max_bad_record_share: float = DEFAULT_MAX_BAD_RECORD_SHARE  # see core.monitoring
     last_scheduled_time: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -166,6 +168,7 @@ def _validate(rec: ScheduleRecord) -> None:
         raise ValidationError(f"Schedule status {rec.status!r} is not one of Scheduled, Stopped.")
     if not isinstance(rec.max_runtime_s, int) or not 1 <= rec.max_runtime_s <= 86400:
         raise ValidationError("The maximum runtime must be 1 to 86400 seconds (24 hours).")
+    validate_share(rec.max_bad_record_share)
     for label, path in (("statistics", rec.statistics_path), ("constraints", rec.constraints_path)):
         if not path or not Path(path).is_file():
             raise ValidationError(f"The baseline {label} file {path!r} does not exist; give a "
@@ -190,6 +193,8 @@ def _row(rec: ScheduleRecord) -> tuple:
             value = to_db_time(value)
         elif name == "publish_metrics":
             value = int(bool(value))
+        elif name == "max_bad_record_share":
+            value = float(value)
         elif name.endswith("_path"):
             value = str(value or "")
         values.append(value)

@@ -154,8 +154,15 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_due ON notifications (status, next_attempt_at)
 """
 
+# Capture records an execution skipped as unreadable (its ``capture_errors`` figure), and the
+# share of them a schedule tolerates before an execution fails (1% by default).
+_CAPTURE_ERRORS = """
+ALTER TABLE executions ADD COLUMN capture_errors INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE schedules ADD COLUMN max_bad_record_share REAL NOT NULL DEFAULT 0.01
+"""
+
 # Migration N (1-based) brings a file from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1, _V2, _V3_NOTIFICATIONS]
+MIGRATIONS: list[str] = [_V1, _V2, _V3_NOTIFICATIONS, _CAPTURE_ERRORS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

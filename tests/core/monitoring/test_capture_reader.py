@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import InputError
+from core.monitoring.capture_errors import CaptureTally
 from core.formats.capture import capture_file_path, capture_record, encode_record
 from core.monitoring.capture_reader import (
     find_capture_files,
@@ -34,9 +35,9 @@ def _csv(inp: str, out: str, when: datetime, **kw) -> dict:
                           **kw)
 
 
-def _rows(root, names, start=None, end=None) -> dict[str, list]:
+def _rows(root, names, start=None, end=None, tally=None) -> dict[str, list]:
     files = find_capture_files(root, endpoint="ep", start=start, end=end)
-    assembler = RowAssembler(names)
+    assembler = RowAssembler(names, tally)
     batches = [assembler.batch(c) for c in iter_capture_chunks(files, start=start, end=end)]
     batches = [b for b in batches if b is not None]
     return {name: sum((b.column(name).to_pylist() for b in batches), [])
@@ -57,12 +58,13 @@ def test_real_capture_files_parse_output_first(samples):
     assert mangled.column("VMail Message")[0].as_py() == "0.1"
 
 
-def test_json_encoded_fixture_flattens_output_then_input(samples):
+def test_json_encoded_fixture_gives_one_row_per_instance(samples):
+    # The SDK's fixture is TensorFlow Serving's half_plus_three model: three instances
+    # [1.0, 2.0, 5.0] answered by three predictions x / 2 + 3, so three (output, input) rows.
     files = [samples / "sdk-test-fixtures" / "captured-data.jsonl"]
-    batch = RowAssembler(["p0", "p1", "p2", "i0", "i1", "i2"]).batch(
-        next(iter_capture_chunks(files)))
-    assert batch.to_pylist()[0] == {"p0": "3.5", "p1": "4.0", "p2": "5.5",
-                                    "i0": "1.0", "i1": "2.0", "i2": "5.0"}
+    batch = RowAssembler(["y", "x"]).batch(next(iter_capture_chunks(files)))
+    assert batch.to_pylist()[:3] == [{"y": "3.5", "x": "1.0"}, {"y": "4.0", "x": "2.0"},
+                                     {"y": "5.5", "x": "5.0"}]
 
 
 def test_window_filter_and_hour_folders(tmp_path):
@@ -140,26 +142,41 @@ def test_preprocessor_rows_map_by_name_by_spark_index_or_sorted_position():
         ["y", "a"], [["x", "z"], ["1.0", None]])
 
 
-@pytest.mark.parametrize(("text", "message", "line"), [
+@pytest.mark.parametrize(("text", "message", "torn"), [
     (b'{"captureData":{"endpointInput":{"data":"1","encoding":"CSV"}},"eventMeta', "cut short",
-     2),
-    (b"this is not json\n", "not a JSON capture record", 2),
+     True),
+    (b"this is not json\n", "not a JSON capture record", False),
     (b'{"captureData":{"endpointInput":{"data":"1","encoding":"XML"}},'
-     b'"eventMetadata":{"inferenceTime":"2024-03-05T10:00:00Z"}}\n', "unknown encoding 'XML'", 2),
+     b'"eventMetadata":{"inferenceTime":"2024-03-05T10:00:00Z"}}\n', "unknown encoding 'XML'",
+     False),
     (b'{"captureData":{"endpointInput":{"data":"1","encoding":"CSV"}},'
-     b'"eventMetadata":{"inferenceTime":"yesterday"}}\n', "not an ISO-8601 time", 2),
+     b'"eventMetadata":{"inferenceTime":"yesterday"}}\n', "not an ISO-8601 time", False),
     (b'{"captureData":{"endpointInput":{"data":"1,2,3","encoding":"CSV"}},'
-     b'"eventMetadata":{"inferenceTime":"2024-03-05T10:00:00Z"}}\n', "has 3 columns", 2),
+     b'"eventMetadata":{"inferenceTime":"2024-03-05T10:00:00Z"}}\n', "has 3 columns", False),
     (b'{"captureData":{"endpointInput":{"data":"!!","encoding":"BASE64"}},'
-     b'"eventMetadata":{"inferenceTime":"2024-03-05T10:00:00Z"}}\n', "cannot be decoded", 2),
+     b'"eventMetadata":{"inferenceTime":"2024-03-05T10:00:00Z"}}\n', "not valid base64",
+     False),
 ])
-def test_bad_lines_name_file_line_and_problem(tmp_path, text, message, line):
+def test_bad_lines_are_skipped_and_named_by_file_line_and_problem(tmp_path, text, message,
+                                                                   torn):
     path = _write(tmp_path, [_csv("1", "0.1", T0)], T0, name="f")
     with path.open("ab") as handle:
         handle.write(text)
-    with pytest.raises(InputError, match=message) as caught:
-        _rows(tmp_path, ["y", "a"], T0, T0 + timedelta(hours=1))
-    assert caught.value.path == str(path) and caught.value.line == line
+    tally = CaptureTally()
+    assert _rows(tmp_path, ["y", "a"], T0, T0 + timedelta(hours=1), tally) == {
+        "y": ["0.1"], "a": ["1"]}
+    assert (tally.records, tally.bad, tally.torn) == (1, 0 if torn else 1, 1 if torn else 0)
+    [bad] = tally.examples
+    assert (bad.path, bad.line, bad.torn) == (str(path), 2, torn) and message in bad.reason
+
+
+def test_bad_lines_of_the_preprocessor_reader_still_raise(tmp_path):
+    path = _write(tmp_path, [_csv("1", "0.1", T0)], T0, name="f")
+    with path.open("ab") as handle:
+        handle.write(b"this is not json\n")
+    with pytest.raises(InputError, match="not a JSON capture record") as caught:
+        list(iter_capture_records([path]))
+    assert caught.value.line == 2
 
 
 def test_a_complete_last_line_without_newline_is_fine(tmp_path):
@@ -178,3 +195,14 @@ def test_other_endpoints_are_never_read(tmp_path):
 def test_missing_capture_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         find_capture_files(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("first", [b"null", b" null", b"[1]", b"5", b"\t{}"])
+def test_lines_that_are_not_objects_never_reach_arrow(tmp_path, first):
+    # pyarrow 26's JSON reader kills the process on a first line of null: such files are
+    # read line by line, and the line is a named bad record.
+    path = _write(tmp_path, [_csv("1", "0.1", T0)], T0, name="f")
+    path.write_bytes(first + b"\n" + path.read_bytes())
+    tally = CaptureTally()
+    assert _rows(tmp_path, ["y", "a"], tally=tally) == {"y": ["0.1"], "a": ["1"]}
+    assert tally.bad == 1 and tally.examples[0].line == 1

@@ -325,18 +325,46 @@ RECORD = ('{"captureData":{"endpointInput":{"data":"%s","encoding":"%s"},'
 
 
 @pytest.mark.parametrize(("damage", "reason"), [
-    (lambda t: _append(t, b'{"captureData":{"endpointIn'), "cut short"),
     (lambda t: _append(t, b"not json at all\n"), "not a JSON capture record"),
     (lambda t: _append(t, (RECORD % ("1.5,a,7", "CSV")).encode()), "has 4 columns"),
     (lambda t: _append(t, (RECORD % ("1.5,a", "UTF8")).encode()), "unknown encoding 'UTF8'"),
 ])
-def test_bad_capture_fails_cleanly_with_file_and_line(tmp_path, baseline, damage, reason):
+def test_bad_capture_past_the_share_fails_with_file_and_line(tmp_path, baseline, damage,
+                                                              reason):
     write_capture(tmp_path / "capture", [(f"{x},{c}", a) for a, x, c in _base_rows(n=50)])
     damage(tmp_path)
-    result = _run(tmp_path, baseline, None)
+    result = _run(tmp_path, baseline, None)  # 1 of 51 records is 1.96%, past the default 1%
     assert result.status == "Failed" and reason in result.failure_reason
+    assert "1 of 51 capture records could not be read (1.96%" in result.failure_reason
     assert ".jsonl" in result.failure_reason and "line 51" in result.failure_reason
+    assert result.capture_errors == 1
     _assert_nothing_published(tmp_path)
+    tolerant = _run(tmp_path, baseline, None, max_bad_record_share=0.02)
+    assert tolerant.status == "Completed" and tolerant.capture_errors == 1
+    assert tolerant.item_count == 50
+    assert "1 capture record could not be read and was skipped (1.96% of 51)" in \
+        tolerant.status_message and reason in tolerant.status_message
+    assert tolerant.status_message in (tolerant.report_dir / "message").read_text()
+
+
+def test_a_torn_last_line_is_skipped_and_counted_not_failed(tmp_path, baseline):
+    write_capture(tmp_path / "capture", [(f"{x},{c}", a) for a, x, c in _base_rows(n=50)])
+    _append(tmp_path, b'{"captureData":{"endpointIn')
+    result = _run(tmp_path, baseline, None)
+    assert result.status == "Completed" and result.item_count == 50
+    assert result.capture_errors == 1
+    assert "1 torn last line was skipped" in result.status_message
+    assert "line 51: the last line is cut short" in result.status_message
+
+
+def test_an_empty_capture_file_is_no_error(tmp_path, baseline):
+    write_capture(tmp_path / "capture", [(f"{x},{c}", a) for a, x, c in _base_rows(n=50)])
+    folder = next((tmp_path / "capture").rglob("*.jsonl")).parent
+    (folder / "59-59-999-empty.jsonl").write_bytes(b"")
+    (folder / "59-59-998-blank.jsonl").write_bytes(b"\n\n")
+    result = _run(tmp_path, baseline, None)
+    assert result.status == "Completed" and result.capture_errors == 0
+    assert result.status_message == "Completed: Job completed successfully with no violations."
 
 
 def test_empty_window_and_missing_baseline_fail(tmp_path, baseline):
