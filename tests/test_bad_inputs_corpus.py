@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 KINDS = ("dataset", "statistics", "constraints", "capture", "cli-args")
 ENDPOINT = "corpus-endpoint"
-WINDOW = ["--start", "2024-01-01T00:00:00Z", "--end", "2024-01-01T01:00:00Z"]
+# The hour the capture cases' records were captured in.
+WINDOW = ["--start", "2024-03-05T10:00:00Z", "--end", "2024-03-05T11:00:00Z"]
 BATCHES = 2
 
 
@@ -92,7 +93,7 @@ def build_cases(good: dict[str, Path]) -> list[Case]:
                             "--constraints", files["constraints"], "--output", str(out)]
                 else:
                     capture = good["root"] / "capture" / str(index)
-                    hour = capture / ENDPOINT / "AllTraffic" / "2024" / "01" / "01" / "00"
+                    hour = capture / ENDPOINT / "AllTraffic" / "2024" / "03" / "05" / "10"
                     hour.mkdir(parents=True)
                     shutil.copy(path, hour / first)
                     argv = ["monitor", "--capture", str(capture), "--endpoint", ENDPOINT,

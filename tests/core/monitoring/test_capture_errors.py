@@ -87,8 +87,8 @@ def test_monitor_cli_tolerates_the_default_share_and_takes_another(tmp_path, cap
     assert "1 capture record could not be read and was skipped (1% of 100)" in out
     assert "line 100: not a JSON capture record" in out and "(99 records, 1 skipped" in out
     assert _monitor(tmp_path, "--max-bad-record-share", "0") == 2
-    out = capsys.readouterr().out
-    assert out.startswith("Failed: 1 of 100 capture records could not be read (1%, more than "
+    err = capsys.readouterr().err  # a Failed execution's status line goes to stderr
+    assert err.startswith("Failed: 1 of 100 capture records could not be read (1%, more than "
                           "the 0% tolerated)")
 
 
