@@ -1,4 +1,4 @@
-"""pytest plugin for `make mutation` (loaded with ``-p tests.mutation_plugin``).
+"""pytest plugin for `make mutation` (loaded with ``-p tests.mutation_samples``).
 
 mutmut runs the tests inside its copy of the tree, ``mutants/``, where ``tests/conftest.py``
 looks for the SageMaker samples beside ``mutants/`` rather than beside the checkout. The golden
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hypothesis import settings
 
-# mutants/tests/mutation_plugin.py -> the checkout is three levels up, its samples beside it.
+# mutants/tests/mutation_samples.py -> the checkout is three levels up, its samples beside it.
 _CHECKOUT = Path(__file__).resolve().parents[2]
 _SAMPLES = _CHECKOUT.parent / "shared" / "reference" / "sagemaker-samples"
 
