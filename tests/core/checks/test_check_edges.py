@@ -18,6 +18,7 @@ from core.checks.evaluate import (
     DATA_TYPE,
     EXTRA_COLUMN,
     MISSING_COLUMN,
+    _drift_violations,
     evaluate_constraints,
 )
 
@@ -303,7 +304,6 @@ def test_robust_chi_squared_reads_as_a_p_value_below_the_threshold():
 
 def test_a_drifted_report_without_a_robust_flag_reads_as_a_p_value():
     # drift reports read back from older files carry no "robust" key: Robust is the default
-    from core.checks.evaluate import _drift_violations
     report = {"drifted": True, "method": "ChiSquared", "distance": 0.01, "threshold": 0.05}
     assert _drift_violations("c", report)[0]["description"] == (
         "Baseline drift p-value: 0.01 is below threshold: 0.05")

@@ -1,8 +1,10 @@
 """Profiling at its edges: the numbers typed columns hand on, numeric summaries merged from
-uneven parts (empty, single-value, many), and sketches rebuilt from a statistics file."""
+uneven parts (empty, single-value, many), sketches rebuilt from a statistics file, HyperLogLog
+past linear counting, value counts at their limit, and column profiles merged or recounted."""
 
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -11,9 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.datasets.reader import DatasetSpec
+from core.errors import Cancelled, ValidationError
+from core.profiling import categorical
+from core.profiling import profiler as profiler_module
+from core.profiling.categorical import ValueCounts
 from core.profiling.deequ_types import TypeCounts, classify
+from core.profiling.hll import HyperLogLog, string_array
 from core.profiling.kll import KLLSketch
 from core.profiling.numeric import NumericSummary
+from core.profiling.profiler import TableProfiler
+from core.progress import CancelToken
 
 # -- numbers handed on by typed columns ------------------------------------------------------
 
@@ -140,3 +150,153 @@ def test_a_rebuilt_sketch_orders_negative_zero_first_when_compacting():
     # sorted: -0 -0 -0 +0 +0 +0 1 1 1 1, every second item from the first
     assert [math.copysign(1.0, x) for x in rebuilt.data[1]] == [-1.0, -1.0, 1.0, 1.0, 1.0]
     assert rebuilt.data[1] == [0.0, 0.0, 0.0, 1.0, 1.0]
+
+
+def test_ranks_below_the_smallest_item_are_zero():
+    sketch = KLLSketch.from_data([[2.0, 4.0], [3.0]])
+    assert sketch.rank_inclusive(1.0) == 0 and sketch.rank_exclusive(2.0) == 0
+    assert sketch.rank_inclusive(2.0) == 1 and sketch.rank_exclusive(9.0) == 4
+
+
+def test_a_sketch_rebuilt_from_integer_json_holds_doubles():
+    # a statistics file re-serialized without ".0" must still write doubles back out
+    rebuilt = KLLSketch.from_data([[1, 2], [3]])
+    assert all(type(x) is float for level in rebuilt.data for x in level)
+
+
+def test_merging_compacts_as_soon_as_the_sketch_is_full():
+    # k = 8: level 0 holds 10 items; two halves of 5 fill it exactly, so the merge compacts
+    a, b = KLLSketch(k=8), KLLSketch(k=8)
+    a.update_many(np.arange(5.0))
+    b.update_many(np.arange(5.0, 10.0))
+    assert a.merge(b).data == [[], [0.0, 2.0, 4.0, 6.0, 8.0]]
+
+
+def test_merging_a_sketch_holding_negative_zero_sorts_it_first():
+    a, b = KLLSketch(k=8), KLLSketch(k=8)
+    a.update_many(np.array([1.0] * 4))
+    b.update_many(np.array([0.0, -0.0] * 3))
+    merged = a.merge(b).data
+    assert [math.copysign(1.0, x) for x in merged[1]] == [-1.0, -1.0, 1.0, 1.0, 1.0]
+
+
+# -- HyperLogLog estimates past linear counting ---------------------------------------------
+
+
+def _raw_estimate(registers) -> float:
+    m = len(registers)
+    alpha = 0.7213 / (1.0 + 1.079 / m)
+    return alpha * m * m / math.fsum(2.0 ** -int(r) for r in registers)
+
+
+def test_hll_uses_the_raw_estimate_when_no_register_is_empty():
+    sketch = HyperLogLog()
+    sketch.registers[:] = 5  # raw = alpha * M^2 / (M / 32), far above 5 * M
+    assert sketch.deequ_estimate() == (float(math.floor(_raw_estimate(sketch.registers) + 0.5)),
+                                       True)
+
+
+def test_hll_raw_estimates_below_five_m_are_flagged_as_not_deequs():
+    sketch = HyperLogLog()
+    sketch.registers[:] = 2  # raw ~ 1475 < 5 * 512: Deequ subtracts a tabulated bias
+    estimate, exact = sketch.deequ_estimate()
+    assert exact is False
+    assert estimate == float(math.floor(_raw_estimate(sketch.registers) + 0.5))
+
+
+# -- value counts ----------------------------------------------------------------------------
+
+
+def _value_counts(texts) -> ValueCounts:
+    counts = ValueCounts()
+    counts.update(string_array(list(texts)))
+    return counts
+
+
+def test_merged_value_counts_add_up_and_order_by_popularity_then_value():
+    a = _value_counts(["b", "b", "x"])
+    a.merge(_value_counts(["a", "a", "c", "x"]))
+    assert a.counts == {"b": 2, "x": 2, "a": 2, "c": 1}
+    assert a.by_popularity() == [("a", 2), ("b", 2), ("x", 2), ("c", 1)]
+    assert _value_counts(["z", "y", "y"]).by_popularity() == [("y", 2), ("z", 1)]
+
+
+def test_merging_up_to_the_limit_keeps_counts_and_past_it_keeps_a_sketch(monkeypatch):
+    monkeypatch.setattr(categorical, "MAX_TRACKED_VALUES", 4)
+    a = _value_counts(["a", "b"])
+    a.merge(_value_counts(["c", "d"]))
+    assert not a.overflowed and a.distinct() == 4.0
+    a.merge(_value_counts(["e"]))
+    assert a.overflowed and a.distinct() == 5.0
+    tracked = _value_counts(["a", "f"])
+    tracked.merge(a)  # an overflowed side makes the merge a sketch of both
+    assert tracked.overflowed and tracked.distinct() == 6.0
+    a.merge(_value_counts(["g"]))
+    assert a.distinct() == 6.0
+
+
+def test_distinct_is_deequs_estimate_when_exact_and_the_count_otherwise():
+    # 50 cities collide in the sketch: Deequ reports the linear-counting estimate
+    cities = _value_counts([f"city_{i}" for i in range(50)])
+    estimate, exact = cities._distinct_sketch().deequ_estimate()
+    assert exact and estimate != 50.0
+    assert cities.distinct() == estimate
+    # 900 values leave linear counting below 5 * M: not Deequ's number, so the exact count
+    many = _value_counts([f"v{i}" for i in range(900)])
+    assert many._distinct_sketch().deequ_estimate()[1] is False
+    assert many.distinct() == 900.0
+
+
+# -- column and table profiles ---------------------------------------------------------------
+
+
+def _profile(columns: dict) -> TableProfiler:
+    profiler = TableProfiler(list(columns))
+    profiler.update(pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()}))
+    return profiler
+
+
+def test_a_numeric_part_merged_with_a_text_part_is_string_from_then_on():
+    numbers, text = _profile({"v": ["1", "2"]}), _profile({"v": ["x", "3"]})
+    numbers.merge(text)
+    numbers.update(pa.table({"v": pa.array(["4"])}))
+    feature = numbers.result().statistics["features"][0]
+    assert feature["inferred_type"] == "String" and numbers.columns[0].numeric is None
+    text = _profile({"v": ["x"]})
+    text.merge(_profile({"v": ["5"]}))
+    assert text.result().statistics["features"][0]["inferred_type"] == "String"
+
+
+def test_text_stays_incomplete_when_either_merged_part_stopped_counting(monkeypatch):
+    monkeypatch.setattr(profiler_module, "NUMERIC_TEXT_ROWS", 2)
+    long, short = _profile({"v": ["1", "2", "3"]}), _profile({"v": ["x"]})
+    assert (long.columns[0].text_complete, short.columns[0].text_complete) == (False, True)
+    short.merge(long)
+    assert short.columns[0].needs_text_pass
+    long, short = _profile({"v": ["1", "2", "3"]}), _profile({"v": ["x"]})
+    long.merge(short)
+    assert long.columns[0].needs_text_pass
+
+
+def test_profiles_of_other_columns_do_not_merge():
+    with pytest.raises(ValidationError, match=r"^Cannot merge profiles with different columns\.$"):
+        _profile({"a": ["1"]}).merge(_profile({"a": ["1"], "b": ["2"]}))
+
+
+def test_the_second_text_pass_recounts_and_honours_cancel(tmp_path, caplog):
+    path = tmp_path / "late.csv"
+    path.write_text("v\n1\n2\n1\nN/A\n")
+    profiler = TableProfiler(["v"])
+    profiler.columns[0].text_complete = False
+    profiler.columns[0].counts = TypeCounts(integral=3, string=1)
+    with caplog.at_level(logging.INFO, logger=profiler_module.__name__):
+        profiler_module._recount_text(DatasetSpec(str(path)), profiler, [0], None)
+    assert caplog.records[0].getMessage() == \
+        "recounting text of 1 column(s) that turned String late"
+    column = profiler.columns[0]
+    assert column.values.by_popularity() == [("1", 2), ("2", 1), ("N/A", 1)]
+    assert column.text_complete is True and not column.needs_text_pass
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        profiler_module._recount_text(DatasetSpec(str(path)), profiler, [0], token)
