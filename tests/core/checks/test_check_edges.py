@@ -307,3 +307,14 @@ def test_a_drifted_report_without_a_robust_flag_reads_as_a_p_value():
     report = {"drifted": True, "method": "ChiSquared", "distance": 0.01, "threshold": 0.05}
     assert _drift_violations("c", report)[0]["description"] == (
         "Baseline drift p-value: 0.01 is below threshold: 0.05")
+
+
+def test_absent_counts_in_a_partial_statistics_block_read_as_zero():
+    # hand-edited or truncated window statistics: no num_present means nothing was present
+    now = {"name": "f", "inferred_type": "String",
+           "string_statistics": {"common": {"num_missing": 2}, "distribution": {
+               "categorical": {"buckets": [{"value": "a", "count": 1}]}}}}
+    cons = _constraint("f", "String", completeness=0.5, string_constraints={"domains": ["b"]})
+    result = _run([now], [cons], [now])
+    assert _types(result) == [("f", COMPLETENESS)]
+    assert "Observed: Only 0.0% of data is complete." in result.violations[0]["description"]
