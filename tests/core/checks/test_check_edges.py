@@ -318,3 +318,20 @@ def test_absent_counts_in_a_partial_statistics_block_read_as_zero():
     result = _run([now], [cons], [now])
     assert _types(result) == [("f", COMPLETENESS)]
     assert "Observed: Only 0.0% of data is complete." in result.violations[0]["description"]
+
+
+def test_documents_without_features_check_nothing_but_the_column_count():
+    assert evaluate_constraints({}, {}, {}, {}).violations == []
+    result = evaluate_constraints({}, {}, {"features": [_numeric("x")]}, {})
+    assert _types(result) == [("", EXTRA_COLUMN)]
+    result = evaluate_constraints({}, {"features": [_constraint("x")]}, {}, {})
+    assert _types(result) == [("", MISSING_COLUMN)] and result.drift == {}
+
+
+def test_our_drift_checks_carry_their_description_into_the_violation():
+    base, cur = _drifting_pair("a")
+    result = _run([base], [_constraint("a", "Fractional")], [cur],
+                  extra=ExtraChecks(js_threshold=0.01))
+    assert result.violations[-1] == {
+        "feature_name": "a", "constraint_check_type": "js_drift_check",
+        "description": f"JS drift: {result.drift['a']['js']!r} exceeds threshold: 0.01"}
