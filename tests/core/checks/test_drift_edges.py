@@ -17,6 +17,8 @@ from core.checks.drift import (
     chi2_survival,
     chi_squared,
     js_distance,
+    numeric_distance,
+    numeric_linf,
     psi,
     rank_map,
     robust,
@@ -30,6 +32,14 @@ def test_ranks_at_and_below_the_first_key_are_zero():
     assert ranks.rank_exclusive(at_or_below).tolist() == [0.0, 0.0, 0.0]
     assert ranks.rank_inclusive(at_or_below).tolist() == [0.0, 0.0, 1.0]
     assert ranks.rank_exclusive(np.array([3.5])).tolist() == [5.0]
+
+
+def test_numeric_distance_defaults_to_robust_and_two_empty_sketches_are_equal():
+    base = rank_map([[float(i) for i in range(100)]])
+    cur = rank_map([[float(i) + 50 for i in range(100)]])
+    assert numeric_distance(base, cur) == pytest.approx(robust(0.5, 100, 100))
+    assert numeric_distance(base, cur) < numeric_distance(base, cur, "Simple") == 0.5
+    assert numeric_linf(rank_map([]), rank_map([])) == 0.0
 
 
 # -- categorical L-infinity ------------------------------------------------------------------
