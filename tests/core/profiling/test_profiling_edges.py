@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +19,12 @@ from core.errors import Cancelled, ValidationError
 from core.profiling import categorical
 from core.profiling import profiler as profiler_module
 from core.profiling.categorical import ValueCounts
-from core.profiling.deequ_types import TypeCounts, classify
+from core.profiling.deequ_types import (
+    FRACTIONAL_PATTERN,
+    INTEGRAL_PATTERN,
+    TypeCounts,
+    classify,
+)
 from core.profiling.hll import HyperLogLog, string_array
 from core.profiling.kll import KLLSketch
 from core.profiling.numeric import NumericSummary
@@ -53,6 +59,38 @@ def test_chunked_and_dictionary_columns_classify_like_plain_ones():
     assert classify(encoded).counts == TypeCounts(integral=1, string=2, missing=1)
     large = pa.array(["1", "true"], type=pa.large_string())
     assert classify(large).counts == TypeCounts(integral=1, boolean=1)
+
+
+# Java's \d is ASCII-only; Python's is not
+_FRACTIONAL = re.compile(FRACTIONAL_PATTERN.replace(r"\d", "[0-9]"))
+_INTEGRAL = re.compile(INTEGRAL_PATTERN.replace(r"\d", "[0-9]"))
+
+
+@given(st.lists(st.text("-.0123456789", max_size=6), min_size=1, max_size=8))
+@settings(max_examples=150, deadline=None)
+def test_columns_of_digits_dots_and_minus_classify_value_by_value(texts):
+    # such columns take the fast byte-level route; it must agree with Deequ's regexes
+    # on every value, "-.5" and "5." included, alone or among plain numbers
+    expected = TypeCounts()
+    for text in texts:
+        if text == "":
+            expected.missing += 1
+        elif _FRACTIONAL.fullmatch(text):
+            expected.fractional += 1
+        elif _INTEGRAL.fullmatch(text):
+            expected.integral += 1
+        else:
+            expected.string += 1
+    result = classify(pa.array(texts))
+    assert result.counts == expected
+    if expected.string == 0:
+        assert result.numbers.tolist() == [float(t) for t in texts if t]
+
+
+def test_a_minus_before_the_point_is_not_a_number_alone_or_in_company():
+    for column in (["-.5"], ["1", "-.5"], ["-.5", "2.5"], ["-0.5", "-.25", "-3"]):
+        result = classify(pa.array(column))
+        assert result.counts.string == 1 and result.numbers is None, column
 
 
 def test_type_counts_add_every_class():
