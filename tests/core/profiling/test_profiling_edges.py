@@ -93,6 +93,19 @@ def test_a_minus_before_the_point_is_not_a_number_alone_or_in_company():
         assert result.counts.string == 1 and result.numbers is None, column
 
 
+def test_a_chunk_with_nothing_present_keeps_a_numeric_column_numeric():
+    empty = classify(pa.array(["", None, ""]))
+    assert empty.counts == TypeCounts(missing=3) and empty.numbers.tolist() == []
+    profiler = TableProfiler(["v"])
+    for chunk in (["", None], ["1", "2"], [None, "4"]):
+        profiler.update(pa.table({"v": pa.array(chunk, pa.string())}))
+    feature = profiler.result().statistics["features"][0]
+    assert feature["inferred_type"] == "Integral"
+    stats = feature["numerical_statistics"]
+    assert (stats["common"], stats["sum"], stats["min"]) == (
+        {"num_present": 3, "num_missing": 3}, 7.0, 1.0)
+
+
 def test_type_counts_add_every_class():
     total = TypeCounts(1, 2, 3, 4, 5)
     total.add(TypeCounts(10, 20, 30, 40, 50))
