@@ -4,6 +4,8 @@ past linear counting, value counts at their limit, and column profiles merged or
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import logging
 import math
 import re
@@ -104,6 +106,29 @@ def test_a_chunk_with_nothing_present_keeps_a_numeric_column_numeric():
     stats = feature["numerical_statistics"]
     assert (stats["common"], stats["sum"], stats["min"]) == (
         {"num_present": 3, "num_missing": 3}, 7.0, 1.0)
+
+
+def test_boolean_columns_count_nulls_as_missing():
+    assert classify(pa.array([True, None, False, None])).counts == TypeCounts(boolean=2,
+                                                                              missing=2)
+
+
+def test_other_typed_columns_are_read_as_their_text():
+    dates = classify(pa.array([datetime.date(2024, 1, 2), None]))
+    assert dates.counts == TypeCounts(string=1, missing=1) and dates.numbers is None
+    decimals = classify(pa.array([decimal.Decimal("1.50"), decimal.Decimal("2")]))
+    assert decimals.counts == TypeCounts(fractional=2)  # arrow writes them "1.50", "2.00"
+
+
+def test_slices_of_a_column_classify_only_their_own_values():
+    text = pa.array(["x", "1", "2.5", "y", "-3"])
+    assert classify(text.slice(1, 2)).counts == TypeCounts(integral=1, fractional=1)
+    assert classify(text.slice(1, 2)).numbers.tolist() == [1.0, 2.5]
+    assert classify(text.slice(4)).numbers.tolist() == [-3.0]
+    numbers = pa.array([10, 20, 30, 40], type=pa.int32())
+    assert classify(numbers.slice(1, 2)).numbers.tolist() == [20.0, 30.0]
+    floats = pa.array([0.5, 1.5, 2.5])
+    assert classify(floats.slice(2)).numbers.tolist() == [2.5]
 
 
 def test_type_counts_add_every_class():
