@@ -303,3 +303,15 @@ def test_dumps_report_turns_non_finite_numbers_into_null_at_any_depth():
                                 "d": {"e": 2.0, "f": "ünïcode"}, "g": 3, "h": None}
     assert "ünïcode" in text and "NaN" not in text and "Infinity" not in text
     assert text.startswith('{\n  "a": null')  # indented for people reading the file
+
+
+def test_a_category_gone_from_the_window_counts_as_zero_in_every_measure():
+    base = _string("c", {"a": 50, "b": 30, "gone": 20})
+    cur = _string("c", {"a": 60, "b": 40})
+    report = feature_drift(base, cur, "String", _cfg(comparison_method="Simple"))
+    shares_base, shares_cur = np.array([50.0, 30.0, 20.0]), np.array([60.0, 40.0, 0.0])
+    assert report["psi"] == pytest.approx(drift.psi(shares_base, shares_cur))
+    assert report["js"] == pytest.approx(drift.js_distance(shares_base, shares_cur))
+    assert report["top_movers"][0] == {"bin": "gone", "baseline": 0.2, "current": 0.0,
+                                       "change": -0.2}
+    assert report["distance"] == pytest.approx(0.2)
