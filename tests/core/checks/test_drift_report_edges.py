@@ -315,3 +315,10 @@ def test_a_category_gone_from_the_window_counts_as_zero_in_every_measure():
     assert report["top_movers"][0] == {"bin": "gone", "baseline": 0.2, "current": 0.0,
                                        "change": -0.2}
     assert report["distance"] == pytest.approx(0.2)
+
+
+def test_our_checks_do_not_fire_at_exactly_their_threshold():
+    plain = feature_drift(BASE, SHIFTED, "Fractional", {})
+    at = ExtraChecks(psi_threshold=plain["psi"], js_threshold=plain["js"],
+                     null_rate_threshold=plain["null_rate"]["change"] or 0.0)
+    assert feature_drift(BASE, SHIFTED, "Fractional", {}, at)["extra_violations"] == []
