@@ -322,3 +322,12 @@ def test_our_checks_do_not_fire_at_exactly_their_threshold():
     at = ExtraChecks(psi_threshold=plain["psi"], js_threshold=plain["js"],
                      null_rate_threshold=plain["null_rate"]["change"] or 0.0)
     assert feature_drift(BASE, SHIFTED, "Fractional", {}, at)["extra_violations"] == []
+
+
+def test_null_rates_of_half_missing_and_of_partial_blocks():
+    half = _numeric("x", [1.0, 2.0], missing=2)
+    assert feature_drift(None, half, None, {})["null_rate"]["current"] == 0.5
+    only_present = {"name": "x", "numerical_statistics": {"common": {"num_present": 4}}}
+    only_missing = {"name": "x", "numerical_statistics": {"common": {"num_missing": 4}}}
+    assert feature_drift(None, only_present, None, {})["null_rate"]["current"] == 0.0
+    assert feature_drift(None, only_missing, None, {})["null_rate"]["current"] == 1.0
