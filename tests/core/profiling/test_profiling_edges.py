@@ -352,6 +352,9 @@ def test_text_stays_incomplete_when_either_merged_part_stopped_counting(monkeypa
     long, short = _profile({"v": ["1", "2", "3"]}), _profile({"v": ["x"]})
     long.merge(short)
     assert long.columns[0].needs_text_pass
+    both = _profile({"v": ["x"]})
+    both.merge(_profile({"v": ["y", "1"]}))
+    assert both.columns[0].text_complete is True and not both.columns[0].needs_text_pass
 
 
 def test_profiles_of_other_columns_do_not_merge():
