@@ -174,6 +174,16 @@ def test_merging_parts_gives_the_summary_of_all_values(parts):
     assert sum(b["count"] for b in buckets) == sum(low <= x <= high for x in everything)
 
 
+@pytest.mark.parametrize("updates", [1, 2, 3])
+def test_every_update_reaches_the_sketch(updates):
+    summary = NumericSummary()
+    for i in range(updates):
+        summary.update(np.array([float(i), float(i) + 0.5]))
+    assert summary.sketch.count == summary.count == 2 * updates
+    assert sorted(x for level in summary.sketch.data for x in level) == sorted(
+        [float(i) for i in range(updates)] + [i + 0.5 for i in range(updates)])
+
+
 def test_a_single_value_merged_into_nothing_carries_its_mean_onward():
     merged = NumericSummary()
     merged.merge(NumericSummary())  # two empty parts: nothing to divide by
