@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.datasets import csv_files as dataset_csv
 from core.datasets.reader import DatasetSpec
 from core.errors import Cancelled, ValidationError
 from core.profiling import categorical
@@ -389,3 +390,30 @@ def test_the_second_text_pass_recounts_and_honours_cancel(tmp_path, caplog):
     token.cancel()
     with pytest.raises(Cancelled):
         profiler_module._recount_text(DatasetSpec(str(path)), profiler, [0], token)
+
+
+@pytest.mark.parametrize(("na", "nb"), [(38, 41), (11, 10), (25, 26), (60, 79), (17, 70)])
+def test_merged_small_sketches_keep_every_weight_and_no_empty_top_level(na, nb):
+    # k = 8 sketches fill and compact after a few values, on every level
+    rng = np.random.default_rng(na * 100 + nb)
+    a, b = KLLSketch(k=8), KLLSketch(k=8)
+    a.update_many(rng.normal(size=na))
+    b.update_many(rng.normal(size=nb))
+    merged = a.merge(b)
+    assert merged.count == na + nb
+    assert merged.data[-1], merged.data  # a level is only added to hold compacted items
+
+
+def test_profile_dataset_hands_its_cancel_token_to_the_second_pass(tmp_path, monkeypatch):
+    monkeypatch.setattr(profiler_module, "NUMERIC_TEXT_ROWS", 2)
+    monkeypatch.setattr(dataset_csv, "CHUNK_BYTES", 16)  # many chunks: "x" comes late
+    seen = []
+    original = profiler_module._recount_text
+    monkeypatch.setattr(profiler_module, "_recount_text",
+                        lambda spec, prof, late, cancel: (seen.append(cancel),
+                                                          original(spec, prof, late, cancel)))
+    path = tmp_path / "late.csv"
+    path.write_text("v\n" + "1\n2\n" * 10 + "x\n")
+    token = CancelToken()
+    profiler_module.profile_dataset(DatasetSpec(str(path)), cancel=token)
+    assert seen == [token]
