@@ -9,6 +9,7 @@ import decimal
 import logging
 import math
 import re
+import time
 
 import numpy as np
 import pyarrow as pa
@@ -417,3 +418,20 @@ def test_profile_dataset_hands_its_cancel_token_to_the_second_pass(tmp_path, mon
     token = CancelToken()
     profiler_module.profile_dataset(DatasetSpec(str(path)), cancel=token)
     assert seen == [token]
+
+
+def test_a_slow_consumer_loses_no_chunk_read_ahead(tmp_path, monkeypatch):
+    # the reader waits for room in the one-chunk queue; it must never skip a chunk
+    monkeypatch.setattr(dataset_csv, "CHUNK_BYTES", 16)
+    original = TableProfiler.update
+
+    def slow_update(self, batch):
+        time.sleep(0.15)  # longer than the reader's 0.1 s wait for room
+        original(self, batch)
+
+    monkeypatch.setattr(TableProfiler, "update", slow_update)
+    path = tmp_path / "rows.csv"
+    path.write_text("v\n" + "".join(f"{i}\n" for i in range(40)))
+    result = profiler_module.profile_dataset(DatasetSpec(str(path)))
+    assert result.item_count == 40
+    assert result.statistics["features"][0]["numerical_statistics"]["sum"] == sum(range(40))
