@@ -29,7 +29,7 @@ from core.profiling.deequ_types import (
     TypeCounts,
     classify,
 )
-from core.profiling.hll import HyperLogLog, string_array
+from core.profiling.hll import HyperLogLog, string_array, xxh64_strings
 from core.profiling.kll import KLLSketch
 from core.profiling.numeric import NumericSummary
 from core.profiling.profiler import TableProfiler
@@ -435,3 +435,65 @@ def test_a_slow_consumer_loses_no_chunk_read_ahead(tmp_path, monkeypatch):
     result = profiler_module.profile_dataset(DatasetSpec(str(path)))
     assert result.item_count == 40
     assert result.statistics["features"][0]["numerical_statistics"]["sum"] == sum(range(40))
+
+
+# -- XXH64 against a plain transcription of the reference algorithm --------------------------
+
+_P1, _P2, _P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+_P4, _P5, _MASK = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5, (1 << 64) - 1
+
+
+def _rotl(x: int, r: int) -> int:
+    return ((x << r) | (x >> (64 - r))) & _MASK
+
+
+def _round(acc: int, lane: int) -> int:
+    return _rotl((acc + lane * _P2) & _MASK, 31) * _P1 & _MASK
+
+
+def _xxh64(data: bytes, seed: int) -> int:
+    n, p = len(data), 0
+    if n >= 32:
+        v = [(seed + _P1 + _P2) & _MASK, (seed + _P2) & _MASK, seed, (seed - _P1) & _MASK]
+        while p + 32 <= n:
+            v = [_round(v[i], int.from_bytes(data[p + 8 * i:p + 8 * i + 8], "little"))
+                 for i in range(4)]
+            p += 32
+        h = (_rotl(v[0], 1) + _rotl(v[1], 7) + _rotl(v[2], 12) + _rotl(v[3], 18)) & _MASK
+        for lane in v:
+            h = ((h ^ _round(0, lane)) * _P1 + _P4) & _MASK
+    else:
+        h = (seed + _P5) & _MASK
+    h = (h + n) & _MASK
+    while p + 8 <= n:
+        h ^= _round(0, int.from_bytes(data[p:p + 8], "little"))
+        h = (_rotl(h, 27) * _P1 + _P4) & _MASK
+        p += 8
+    if p + 4 <= n:
+        h ^= int.from_bytes(data[p:p + 4], "little") * _P1 & _MASK
+        h = (_rotl(h, 23) * _P2 + _P3) & _MASK
+        p += 4
+    while p < n:
+        h ^= data[p] * _P5 & _MASK
+        h = _rotl(h, 11) * _P1 & _MASK
+        p += 1
+    h ^= h >> 33
+    h = h * _P2 & _MASK
+    h ^= h >> 29
+    h = h * _P3 & _MASK
+    return h ^ (h >> 32)
+
+
+def test_the_reference_transcription_matches_the_published_vectors():
+    assert hex(_xxh64(b"", 0)) == "0xef46db3751d8e999"
+    assert hex(_xxh64(b"Nobody inspects the spammish repetition", 0)) == "0xfbcea83c8a378bf1"
+
+
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=12), st.integers(0, 40))
+@settings(max_examples=60, deadline=None)
+def test_xxh64_of_every_length_matches_the_reference(texts, start):
+    # lengths around the 4-, 8- and 32-byte steps matter most; slices test the offsets
+    texts = texts + ["x" * n for n in (7, 8, 31, 32, 33, 63, 64, 65, 100)]
+    array = string_array(texts).slice(min(start, len(texts) - 1))
+    got = [int(h) for h in xxh64_strings(array, seed=42)]
+    assert got == [_xxh64(t.encode("utf-8"), 42) for t in array.to_pylist()]
