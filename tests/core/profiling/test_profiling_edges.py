@@ -29,7 +29,7 @@ from core.profiling.deequ_types import (
     TypeCounts,
     classify,
 )
-from core.profiling.hll import HyperLogLog, string_array, xxh64_strings
+from core.profiling.hll import HyperLogLog, _highest_bit, string_array, xxh64_strings
 from core.profiling.kll import KLLSketch
 from core.profiling.numeric import NumericSummary
 from core.profiling.profiler import TableProfiler
@@ -497,3 +497,9 @@ def test_xxh64_of_every_length_matches_the_reference(texts, start):
     array = string_array(texts).slice(min(start, len(texts) - 1))
     got = [int(h) for h in xxh64_strings(array, seed=42)]
     assert got == [_xxh64(t.encode("utf-8"), 42) for t in array.to_pylist()]
+
+
+def test_highest_bit_of_every_position():
+    values = [1 << k for k in range(64)] + [(1 << k) | 1 for k in range(1, 64)] + [_MASK]
+    got = _highest_bit(np.array(values, dtype=np.uint64))
+    assert got.tolist() == [v.bit_length() - 1 for v in values]
