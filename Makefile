@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WORKSPACE ?= demo-workspace
 
-.PHONY: run test test-fast bench lock system-deps installer clean screenshots
+.PHONY: run test test-fast bench lock system-deps installer clean screenshots mutation
 
 run: $(STAMP)
 	$(PY) main.py --demo --workspace $(WORKSPACE)
@@ -20,6 +20,14 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
+
+# Mutation testing of core/checks and core/profiling (settings: [tool.mutmut] in pyproject.toml;
+# results and survivors: docs/testing.md). Not part of `make test`. One worker, since the machine
+# is shared; earlier verdicts in mutants/ are kept, so `rm -rf mutants` for a fresh score.
+mutation: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/mutmut run --max-children 1
+	$(VENV)/bin/mutmut export-cicd-stats
+	$(VENV)/bin/mutmut results
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) main.py screenshot --out docs/screenshots
