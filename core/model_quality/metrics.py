@@ -145,7 +145,9 @@ def _binary_scalars(counts: np.ndarray, auc: float) -> dict[str, float]:
     recall, precision = _ratio(tp, tp + fn), _ratio(tp, tp + fp)
     out = {"recall": recall, "precision": precision, "accuracy": _ratio(tp + tn, n),
            "true_positive_rate": recall, "true_negative_rate": _ratio(tn, tn + fp),
-           "false_positive_rate": _ratio(fp, fp + tn), "false_negative_rate": _ratio(fn, fn + tp),
+           # as the analyzer derives them (1 - rate), to the last bit of the real files
+           "false_positive_rate": 1.0 - _ratio(tn, tn + fp) if tn + fp else 0.0,
+           "false_negative_rate": 1.0 - recall if tp + fn else 0.0,
            "auc": auc}
     # the best constant classifier always predicts the positive class
     positives = tp + fn
@@ -177,8 +179,10 @@ def _roc(sorted_actual: np.ndarray, sorted_score: np.ndarray):
 def _area(fpr: np.ndarray, tpr: np.ndarray) -> float:
     if not len(fpr) or np.isnan(fpr[-1]) or np.isnan(tpr[-1]):
         return math.nan  # one class only: the curve is undefined
-    x, y = np.r_[0.0, fpr], np.r_[0.0, tpr]
-    return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1])) / 2.0)
+    # Spark's AreaUnderCurve: trapezoids over (0,0), the points, (1,1), summed left to right
+    x, y = np.r_[0.0, fpr, 1.0], np.r_[0.0, tpr, 1.0]
+    terms = (x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0
+    return float(np.cumsum(terms)[-1])
 
 
 def _pr_points(sorted_actual: np.ndarray, ends: np.ndarray):
