@@ -40,6 +40,7 @@ class GroundTruth:
 
     event_ids: pa.Array
     labels: pa.Array
+    encodings: pa.Array
     paths: tuple[Path, ...]
     origin_file: np.ndarray
     origin_record: np.ndarray
@@ -88,7 +89,7 @@ def read_ground_truth(files: list[Path], *, progress: ProgressFn = no_progress,
     Raises:
         InputError: naming file, line and field for a line that is not a ground-truth record.
     """
-    ids, labels, read, counts = [], [], 0, []
+    ids, labels, encodings, read, counts = [], [], [], 0, []
     for number, path in enumerate(files, start=1):
         if cancel:
             cancel.raise_if_cancelled()
@@ -97,10 +98,13 @@ def read_ground_truth(files: list[Path], *, progress: ProgressFn = no_progress,
         counts.append(table.num_rows)
         ids.append(pc.struct_field(table.column("eventMetadata"), "eventId"))
         labels.append(pc.struct_field(table.column("groundTruthData"), "data"))
+        encodings.append(pc.struct_field(table.column("groundTruthData"), "encoding"))
         progress(Progress(number, len(files), "Reading ground truth"))
     table = pa.table({"id": pa.chunked_array([c for a in ids for c in a.chunks], pa.string()),
                       "label": pa.chunked_array([c for a in labels for c in a.chunks],
-                                                pa.string())})
+                                                pa.string()),
+                      "encoding": pc.fill_null(pa.chunked_array(
+                          [c for a in encodings for c in a.chunks], pa.string()), "CSV")})
     table = table.append_column("order", pa.array(np.arange(table.num_rows, dtype=np.int64)))
     latest = table.group_by("id", use_threads=False).aggregate([("order", "max")])
     keep = pc.sort_indices(latest.column("order_max"))
@@ -110,7 +114,7 @@ def read_ground_truth(files: list[Path], *, progress: ProgressFn = no_progress,
     origin_record = np.concatenate([np.arange(n, dtype=np.int64) for n in counts] or [[]])
     chosen = rows.to_numpy()
     return GroundTruth(kept.column("id").combine_chunks(), kept.column("label").combine_chunks(),
-                       tuple(files), origin_file[chosen], origin_record[chosen].astype(np.int64),
+                       kept.column("encoding").combine_chunks(), tuple(files), origin_file[chosen], origin_record[chosen].astype(np.int64),
                        read, read - kept.num_rows)
 
 
@@ -221,7 +225,10 @@ def _read_file(path: Path) -> pa.Table:
         raise InputError("not a ground-truth file", path=str(path)) from None
     ids = pc.struct_field(table.column("eventMetadata"), "eventId")
     labels = pc.struct_field(table.column("groundTruthData"), "data")
-    if ids.null_count or labels.null_count or pc.any(pc.equal(ids, "")).as_py():
+    encodings = pc.struct_field(table.column("groundTruthData"), "encoding")
+    known = pc.is_in(pc.fill_null(encodings, "CSV"), value_set=pa.array(["CSV", "JSON"]))
+    if ids.null_count or labels.null_count or pc.any(pc.equal(ids, "")).as_py() \
+            or not pc.all(known).as_py():
         for _ in iter_records(path):
             pass
     return table

@@ -59,6 +59,7 @@ class MergedRecords:
     output_data: pa.Array
     output_encoding: pa.Array
     labels: pa.Array
+    label_encoding: pa.Array
     files: tuple[Path, ...]
     origin_file: np.ndarray
     origin_record: np.ndarray
@@ -130,7 +131,8 @@ def merge_ground_truth(capture: str | Path, ground_truth: str | Path, *,
     return MergedRecords(
         _flat(pc.take(pc.struct_field(output, "data"), take)),
         _flat(pc.take(pc.struct_field(output, "encoding"), take)),
-        _flat(labels), tuple(capture_files), origin_file[matched], origin_record[matched],
+        _flat(labels), _flat(truth.encodings.take(pa.array(label_index, pa.int64()))),
+        tuple(capture_files), origin_file[matched], origin_record[matched],
         label_index, truth, summary)
 
 

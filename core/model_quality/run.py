@@ -134,9 +134,8 @@ def quality_monitor(capture: str | os.PathLike, ground_truth: str | os.PathLike,
             f"records in {counts.capture_files} files, {counts.ground_truth} labels in "
             f"{counts.ground_truth_files} files); check the ids and both windows",
             path=str(ground_truth))
-    labels = select(merged.labels, None, settings.ground_truth_attribute, what="label",
-                    locate=merged.locate_label) if settings.ground_truth_attribute \
-        else merged.labels
+    labels = select(merged.labels, merged.label_encoding, settings.ground_truth_attribute,
+                    what="label", locate=merged.locate_label)
     inferences = _output(merged, settings.inference_attribute, "prediction", settings)
     probabilities = _output(merged, settings.probability_attribute, "probability", settings) \
         if settings.probability_attribute is not None else None
