@@ -114,7 +114,8 @@ def read_ground_truth(files: list[Path], *, progress: ProgressFn = no_progress,
     origin_record = np.concatenate([np.arange(n, dtype=np.int64) for n in counts] or [[]])
     chosen = rows.to_numpy()
     return GroundTruth(kept.column("id").combine_chunks(), kept.column("label").combine_chunks(),
-                       kept.column("encoding").combine_chunks(), tuple(files), origin_file[chosen], origin_record[chosen].astype(np.int64),
+                       kept.column("encoding").combine_chunks(), tuple(files),
+                       origin_file[chosen], origin_record[chosen].astype(np.int64),
                        read, read - kept.num_rows)
 
 
@@ -213,12 +214,8 @@ def _read_file(path: Path) -> pa.Table:
     data = path.read_bytes()
     if not data.strip():
         return _SCHEMA.empty_table()
-    options = pajson.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore",
-                                  newlines_in_values=False)
     try:
-        table = pajson.read_json(pa.BufferReader(data), parse_options=options,
-                                 read_options=pajson.ReadOptions(block_size=max(1 << 20,
-                                                                                len(data) + 1)))
+        table = parse_json_lines(data, _SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         for _ in iter_records(path):  # raises with the line and field
             pass
@@ -232,6 +229,23 @@ def _read_file(path: Path) -> pa.Table:
         for _ in iter_records(path):
             pass
     return table
+
+
+def parse_json_lines(data: bytes, schema: pa.Schema) -> pa.Table:
+    """Arrow parses 1 MiB blocks in parallel; a line longer than a block needs a bigger block,
+    so grow it and retry. Keys outside ``schema`` are skipped without being built."""
+    if data and not data.endswith(b"\n"):
+        data += b"\n"
+    options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    block = 1 << 20
+    while True:
+        try:
+            return pajson.read_json(pa.BufferReader(data), parse_options=options,
+                                    read_options=pajson.ReadOptions(block_size=block))
+        except pa.ArrowInvalid as error:
+            if "straddling" not in str(error) or block > len(data):
+                raise
+            block *= 8
 
 
 def _check_record(record, path: Path, line: int) -> None:

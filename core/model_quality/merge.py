@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.json as pajson
 
 from core.errors import InputError
 from core.model_quality.ground_truth import (
     GroundTruth,
     find_ground_truth_files,
+    parse_json_lines,
     read_ground_truth,
 )
 from core.monitoring.capture_reader import find_capture_files, iter_capture_records
@@ -140,11 +140,8 @@ def _read_capture(path: Path) -> pa.Table:
     data = path.read_bytes()
     if not data.strip():
         return _SCHEMA.empty_table().append_column("record", pa.array([], pa.int64()))
-    options = pajson.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
     try:
-        table = pajson.read_json(pa.BufferReader(data), parse_options=options,
-                                 read_options=pajson.ReadOptions(
-                                     block_size=max(1 << 20, len(data) + 1)))
+        table = parse_json_lines(data, _SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         for _ in iter_capture_records([path]):  # raises naming the line and field
             pass

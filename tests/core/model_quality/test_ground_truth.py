@@ -40,7 +40,8 @@ ids = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_
     .filter(lambda s: s.strip() and s == s.strip())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(ids, st.sampled_from(["0", "1", "2.5", "cat"]), min_size=1, max_size=30))
 def test_upload_round_trips_any_ids_into_the_hour_folder(tmp_path, labels):
     source = tmp_path / "labels.csv"
@@ -102,7 +103,8 @@ def test_bad_label_files_name_the_line_and_write_nothing(tmp_path, rows, message
 def test_a_bad_record_names_file_line_and_field(tmp_path, line, field):
     path = tmp_path / "2026" / "01" / "01" / "00" / "x.jsonl"
     path.parent.mkdir(parents=True)
-    good = '{"groundTruthData": {"data": "0", "encoding": "CSV"}, "eventMetadata": {"eventId": "z"}}'
+    good = ('{"groundTruthData": {"data": "0", "encoding": "CSV"}, '
+            '"eventMetadata": {"eventId": "z"}}')
     path.write_text(good + "\n" + line + "\n")
     with pytest.raises(InputError) as caught:
         read_ground_truth(find_ground_truth_files(tmp_path))
