@@ -8,6 +8,7 @@ from core.errors import ValidationError
 from core.model_quality.offsets import parse_offset
 from core.model_quality.problem import PROBLEM_TYPES, QualitySettings
 from core.model_quality.run import quality_baseline, quality_monitor
+from core.workspace.store import Workspace
 
 
 def register(subparsers) -> None:
@@ -36,6 +37,9 @@ def register(subparsers) -> None:
     monitor.add_argument("--output", required=True, metavar="DIR", help="report folder")
     monitor.add_argument("--endpoint", help="endpoint name (also narrows the capture folder)")
     monitor.add_argument("--schedule", default="adhoc", help="schedule name of the metrics")
+    monitor.add_argument("--workspace", metavar="DIR",
+                         help="also keep the execution's metrics in this workspace's history "
+                              "(charts and alert rules)")
     monitor.add_argument("--start", help="capture window start, ISO-8601 UTC")
     monitor.add_argument("--end", help="capture window end, ISO-8601 UTC")
     monitor.add_argument("--ground-truth-start-offset", metavar="OFFSET",
@@ -97,9 +101,16 @@ def run_monitor(args) -> int:
                              args.output, endpoint=args.endpoint, start=start, end=end,
                              ground_truth_start=truth_start, ground_truth_end=truth_end,
                              schedule=args.schedule)
+    stored = ""
+    if args.workspace:
+        workspace = Workspace.open(args.workspace)
+        try:
+            stored = f", {workspace.add_metric_points(result.points)} metrics kept"
+        finally:
+            workspace.close()
     c = result.counts
     print(f"quality monitor: {c.matched} merged records ({c.unmatched_captured} captured "
           f"without a label, {c.unmatched_ground_truth} labels without a captured record), "
-          f"{len(result.violations)} violations in {result.seconds:.2f} s -> "
+          f"{len(result.violations)} violations in {result.seconds:.2f} s{stored} -> "
           f"{result.output_dir}")
     return 0

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from core.formats.capture import capture_file_path, capture_line
+from core.workspace.store import Workspace
 from tests.conftest import PROJECT_ROOT, SAMPLES
 
 T0 = datetime(2026, 6, 1, 8, tzinfo=UTC)
@@ -71,7 +72,7 @@ def test_upload_baseline_and_monitor_end_to_end(tmp_path, baseline):
                   "--inference-attribute", "predicted_label", "--probability-attribute",
                   "score", "--output", tmp_path / "report", "--endpoint", "ep",
                   "--start", "2026-06-01T08:00:00Z", "--end", "2026-06-01T09:00:00Z",
-                  "--ground-truth-end-offset", "PT4H")
+                  "--ground-truth-end-offset", "PT4H", "--workspace", tmp_path / "ws")
     assert result.returncode == 0, result.stderr
     assert "270 merged records (30 captured without a label, 0 labels without" in result.stdout
     report = tmp_path / "report"
@@ -94,6 +95,12 @@ def test_upload_baseline_and_monitor_end_to_end(tmp_path, baseline):
                  "trueNegativeRate", "false_positive_rate": "falsePositiveRate",
                  "false_negative_rate": "falseNegativeRate"}.get(name, name)
         assert broken == (camel in names), name
+    workspace = Workspace.open(tmp_path / "ws")
+    try:
+        assert workspace.metric_series("accuracy", endpoint="ep") == [(T0, accuracy["value"])]
+        assert "f2_best_constant_classifier" in workspace.metric_names(endpoint="ep")
+    finally:
+        workspace.close()
     summary = json.loads((report / "merge_summary.json").read_text())["merge"]
     assert summary["matched"] == 270 and summary["unmatched_captured"] == 30
     # labels collected after the ground-truth window do not join
