@@ -36,7 +36,8 @@ _SCHEMA = pa.schema([
 
 @dataclass(frozen=True)
 class GroundTruth:
-    """Labels by event id. Where an id was labelled twice, the later hour's label wins."""
+    """Every label read, newest first (the last file's last line leads), so the first label
+    of an id is the one that counts: an id labelled twice keeps its later label."""
 
     event_ids: pa.Array
     labels: pa.Array
@@ -48,7 +49,13 @@ class GroundTruth:
     duplicates: int
 
     def __len__(self) -> int:
-        return len(self.event_ids)
+        """The number of distinct labelled ids."""
+        return self.records_read - self.duplicates
+
+    def latest_labels(self) -> dict[str, str]:
+        """id -> label, the later label of an id labelled twice (for small sets)."""
+        pairs = zip(self.event_ids.to_pylist(), self.labels.to_pylist(), strict=True)
+        return dict(reversed(list(pairs)))
 
     @property
     def files(self) -> int:
@@ -84,7 +91,7 @@ def find_ground_truth_files(root: str | Path, *, start: datetime | None = None,
 
 def read_ground_truth(files: list[Path], *, progress: ProgressFn = no_progress,
                       cancel: CancelToken | None = None) -> GroundTruth:
-    """Every record of ``files`` (in order), parsed in bulk; the last label per id is kept.
+    """Every record of ``files`` (given oldest first), parsed in bulk.
 
     Raises:
         InputError: naming file, line and field for a line that is not a ground-truth record.
@@ -105,18 +112,14 @@ def read_ground_truth(files: list[Path], *, progress: ProgressFn = no_progress,
                                                 pa.string()),
                       "encoding": pc.fill_null(pa.chunked_array(
                           [c for a in encodings for c in a.chunks], pa.string()), "CSV")})
-    table = table.append_column("order", pa.array(np.arange(table.num_rows, dtype=np.int64)))
-    latest = table.group_by("id", use_threads=False).aggregate([("order", "max")])
-    keep = pc.sort_indices(latest.column("order_max"))
-    rows = pc.take(latest.column("order_max"), keep)
-    kept = table.take(rows)
-    origin_file = np.repeat(np.arange(len(files), dtype=np.int32), counts)
-    origin_record = np.concatenate([np.arange(n, dtype=np.int64) for n in counts] or [[]])
-    chosen = rows.to_numpy()
-    return GroundTruth(kept.column("id").combine_chunks(), kept.column("label").combine_chunks(),
-                       kept.column("encoding").combine_chunks(), tuple(files),
-                       origin_file[chosen], origin_record[chosen].astype(np.int64),
-                       read, read - kept.num_rows)
+    newest_first = np.arange(table.num_rows - 1, -1, -1, dtype=np.int64)
+    table = table.take(pa.array(newest_first))
+    distinct = int(pc.count_distinct(table.column("id")).as_py()) if table.num_rows else 0
+    origin_file = np.repeat(np.arange(len(files), dtype=np.int32), counts)[newest_first]
+    origin_record = np.concatenate([np.arange(n, dtype=np.int64) for n in counts]
+                                   or [np.zeros(0, np.int64)])[newest_first]
+    return GroundTruth(*(table.column(c).combine_chunks() for c in ("id", "label", "encoding")),
+                       tuple(files), origin_file, origin_record, read, read - distinct)
 
 
 def iter_records(path: Path) -> Iterator[tuple[dict, int]]:
@@ -212,7 +215,7 @@ def _read_labels(path: Path, id_column: str, label_column: str, progress, cancel
 
 def _read_file(path: Path) -> pa.Table:
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         return _SCHEMA.empty_table()
     try:
         table = parse_json_lines(data, _SCHEMA)

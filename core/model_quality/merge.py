@@ -122,9 +122,11 @@ def merge_ground_truth(capture: str | Path, ground_truth: str | Path, *,
         if len(matched) else np.zeros(0, np.int64)
     labels = truth.labels.take(pa.array(label_index)) if len(matched) else \
         pa.array([], pa.string())
-    seen_ids = pc.is_in(truth.event_ids, value_set=pc.drop_null(keys).combine_chunks()
-                        if table.num_rows else pa.array([], pa.string()))
-    unmatched_truth = len(truth) - int(pc.sum(seen_ids).as_py() or 0)
+    known = pc.drop_null(keys).combine_chunks() if table.num_rows else \
+        pa.array([], pa.string())
+    seen_ids = pc.filter(truth.event_ids, pc.is_in(truth.event_ids, value_set=known))
+    unmatched_truth = len(truth) - (int(pc.count_distinct(seen_ids).as_py()) if len(seen_ids)
+                                    else 0)
     summary = MergeCounts(len(capture_files), truth.files, table.num_rows, len(truth),
                           truth.duplicates, len(matched), table.num_rows - len(matched),
                           unmatched_truth)
@@ -138,7 +140,7 @@ def merge_ground_truth(capture: str | Path, ground_truth: str | Path, *,
 
 def _read_capture(path: Path) -> pa.Table:
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         return _SCHEMA.empty_table().append_column("record", pa.array([], pa.int64()))
     try:
         table = parse_json_lines(data, _SCHEMA)

@@ -54,12 +54,10 @@ def binary_metrics(actual: np.ndarray, predicted: np.ndarray, score: np.ndarray)
     score = np.asarray(score, float)
     order = np.argsort(-score, kind="stable")  # sorted once; subsamples keep this order
     sorted_actual, sorted_score = actual[order], score[order]
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(len(order))
 
     def scalars(rows) -> dict[str, float]:
         counts = _binary_counts(actual[rows], predicted[rows])
-        in_order = slice(None) if isinstance(rows, slice) else np.sort(inverse[rows])
+        in_order = slice(None) if isinstance(rows, slice) else rows[order]  # a mask, re-sorted
         _, fpr, tpr = _roc(sorted_actual[in_order], sorted_score[in_order])
         return _binary_scalars(counts, _area(fpr, tpr))
 
@@ -112,7 +110,11 @@ def _with_deviation(n: int, compute: Callable[[object], dict[str, float]],
     if n >= STD_MIN_SAMPLES:
         rng = np.random.default_rng(STD_SEED)
         size = int(n * STD_FRACTION)
-        rounds = [compute(np.sort(rng.permutation(n)[:size])) for _ in range(STD_ROUNDS)]
+        rounds = []
+        for _ in range(STD_ROUNDS):
+            rows = np.zeros(n, dtype=bool)  # a mask keeps record order without a sort
+            rows[rng.permutation(n)[:size]] = True
+            rounds.append(compute(rows))
         for name in names:
             sample = np.array([r[name] for r in rounds], float)
             deviations[name] = float(np.std(sample, ddof=1)) if np.isfinite(sample).all() \

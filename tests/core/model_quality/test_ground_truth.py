@@ -26,7 +26,7 @@ def test_reads_the_real_ground_truth_files_and_the_sdk_fixture():
     truth = read_ground_truth(files)
     assert len(truth) == 6 and truth.duplicates == 0
     names = sorted(p.stem for p in files)
-    assert sorted(truth.event_ids.to_pylist()) == names  # each file labels its own id
+    assert sorted(truth.latest_labels()) == names  # each file labels its own id
     fixture = read_ground_truth([SAMPLES / "sdk-test-fixtures" / "actuals.jsonl"])
     assert len(fixture) == fixture.records_read
 
@@ -55,7 +55,7 @@ def test_upload_round_trips_any_ids_into_the_hour_folder(tmp_path, labels):
     assert list(first) == ["groundTruthData", "eventMetadata", "eventVersion"]
     assert first["groundTruthData"]["encoding"] == "CSV" and first["eventVersion"] == "0"
     truth = read_ground_truth(find_ground_truth_files(root))
-    assert dict(zip(truth.event_ids.to_pylist(), truth.labels.to_pylist(), strict=True)) == labels
+    assert truth.latest_labels() == labels
 
 
 def test_a_second_upload_never_replaces_the_first_and_later_labels_win(tmp_path):
@@ -68,8 +68,7 @@ def test_a_second_upload_never_replaces_the_first_and_later_labels_win(tmp_path)
     upload_labels(source, id_column="id", label_column="y", destination=tmp_path / "gt",
                   when=when.replace(hour=11))
     truth = read_ground_truth(find_ground_truth_files(tmp_path / "gt"))
-    assert dict(zip(truth.event_ids.to_pylist(), truth.labels.to_pylist(), strict=True)) == \
-        {"a": "1", "b": "1"}
+    assert truth.latest_labels() == {"a": "1", "b": "1"}
     assert truth.duplicates == 1
     window = find_ground_truth_files(tmp_path / "gt", start=when, end=when.replace(hour=11))
     assert len(window) == 1  # the hour folders select what was collected in the window
