@@ -36,8 +36,8 @@ _SCHEMA = pa.schema([
 
 @dataclass(frozen=True)
 class GroundTruth:
-    """Every label read, newest first (the last file's last line leads), so the first label
-    of an id is the one that counts: an id labelled twice keeps its later label."""
+    """Every label read. When an id is labelled twice they are newest first (the last file's
+    last line leads), so an id's first label is its latest, the one that counts."""
 
     event_ids: pa.Array
     labels: pa.Array
@@ -112,12 +112,14 @@ def read_ground_truth(files: list[Path], *, progress: ProgressFn = no_progress,
                                                 pa.string()),
                       "encoding": pc.fill_null(pa.chunked_array(
                           [c for a in encodings for c in a.chunks], pa.string()), "CSV")})
-    newest_first = np.arange(table.num_rows - 1, -1, -1, dtype=np.int64)
-    table = table.take(pa.array(newest_first))
     distinct = int(pc.count_distinct(table.column("id")).as_py()) if table.num_rows else 0
-    origin_file = np.repeat(np.arange(len(files), dtype=np.int32), counts)[newest_first]
+    origin_file = np.repeat(np.arange(len(files), dtype=np.int32), counts)
     origin_record = np.concatenate([np.arange(n, dtype=np.int64) for n in counts]
-                                   or [np.zeros(0, np.int64)])[newest_first]
+                                   or [np.zeros(0, np.int64)])
+    if distinct < table.num_rows:  # only an id labelled twice makes the order matter
+        newest_first = np.arange(table.num_rows - 1, -1, -1, dtype=np.int64)
+        table = table.take(pa.array(newest_first))
+        origin_file, origin_record = origin_file[newest_first], origin_record[newest_first]
     return GroundTruth(*(table.column(c).combine_chunks() for c in ("id", "label", "encoding")),
                        tuple(files), origin_file, origin_record, read, read - distinct)
 

@@ -122,11 +122,10 @@ def merge_ground_truth(capture: str | Path, ground_truth: str | Path, *,
         if len(matched) else np.zeros(0, np.int64)
     labels = truth.labels.take(pa.array(label_index)) if len(matched) else \
         pa.array([], pa.string())
-    known = pc.drop_null(keys).combine_chunks() if table.num_rows else \
-        pa.array([], pa.string())
-    seen_ids = pc.filter(truth.event_ids, pc.is_in(truth.event_ids, value_set=known))
-    unmatched_truth = len(truth) - (int(pc.count_distinct(seen_ids).as_py()) if len(seen_ids)
-                                    else 0)
+    # each matched id joined the first (latest) of its labels: mark those, count the rest
+    used = np.zeros(len(truth.event_ids), dtype=bool)
+    used[label_index] = True
+    unmatched_truth = len(truth) - int(used.sum())
     summary = MergeCounts(len(capture_files), truth.files, table.num_rows, len(truth),
                           truth.duplicates, len(matched), table.num_rows - len(matched),
                           unmatched_truth)

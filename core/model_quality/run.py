@@ -66,6 +66,9 @@ def quality_baseline(dataset: str | os.PathLike, settings: QualitySettings,
     if settings.ground_truth_attribute is None:
         raise ValidationError("the baseline needs the ground-truth attribute (the label column)")
     _needs_prediction(settings)
+    if settings.inference_attribute is None and settings.probability_attribute is None:
+        raise ValidationError("the baseline needs the inference attribute (the prediction "
+                              "column) or, for BinaryClassification, the probability attribute")
     path = Path(dataset)
     batches = list(iter_batches(DatasetSpec(str(path), fmt="csv"),
                                 progress=scaled(progress, 0.0, 0.5), cancel=cancel))

@@ -189,6 +189,10 @@ def test_baseline_bad_inputs_write_nothing(tmp_path):
                   "--probability-attribute", "p", "--ground-truth-attribute", "y",
                   "--output", tmp_path / "out")
     assert result.returncode == 2 and "apply only to BinaryClassification" in result.stderr
+    result = _run("quality-baseline", "--dataset", data, "--problem-type",
+                  "MulticlassClassification", "--ground-truth-attribute", "y",
+                  "--output", tmp_path / "out")
+    assert result.returncode == 2 and "needs the inference attribute" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

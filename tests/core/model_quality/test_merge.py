@@ -63,8 +63,10 @@ def test_counts_equal_a_plain_python_join(tmp_path, captured, data):
     keys = [r["inference_id"] or r["event_id"] for r in captured]
     labelled = data.draw(st.lists(st.sampled_from(keys), unique=True)) if keys else []
     strangers = data.draw(st.lists(st.uuids().map(str), max_size=5, unique=True))
-    hours = {k: data.draw(st.integers(0, 5)) for k in labelled + strangers}
-    truth = [(k, str(len(k) % 2), hours[k]) for k in labelled + strangers]
+    relabelled = data.draw(st.lists(st.sampled_from(labelled), unique=True)) if labelled \
+        else []
+    truth = [(k, data.draw(st.sampled_from("01")), data.draw(st.integers(0, 5)))
+             for k in labelled + strangers + relabelled]  # some ids labelled twice
     write_capture(work / "capture", captured)
     write_truth(work / "gt", truth)
     start, end = T0 + timedelta(hours=1), T0 + timedelta(hours=2)
@@ -73,7 +75,9 @@ def test_counts_equal_a_plain_python_join(tmp_path, captured, data):
                                 ground_truth_start=truth_start, ground_truth_end=truth_end)
     in_window = [r for r in captured
                  if start <= T0 + timedelta(minutes=r["minute"]) < end]
-    window_labels = {k: label for k, label, hour in truth
+    # files are read hour by hour, lines in order: the last label of an id wins
+    in_order = sorted(enumerate(truth), key=lambda item: (item[1][2], item[0]))
+    window_labels = {k: label for _, (k, label, hour) in in_order
                      if truth_start <= T0 + timedelta(hours=hour) < truth_end}
     expected = [(window_labels[r["inference_id"] or r["event_id"]], r["output"])
                 for r in in_window if (r["inference_id"] or r["event_id"]) in window_labels]
@@ -84,6 +88,8 @@ def test_counts_equal_a_plain_python_join(tmp_path, captured, data):
     assert (c.captured, c.matched, c.unmatched_captured) == \
         (len(in_window), len(expected), len(in_window) - len(expected))
     assert c.ground_truth == len(window_labels)
+    read = [t for t in truth if truth_start <= T0 + timedelta(hours=t[2]) < truth_end]
+    assert c.duplicate_ground_truth == len(read) - len(window_labels)
     assert c.unmatched_ground_truth == len(set(window_labels) - window_keys)
 
 
