@@ -11,8 +11,9 @@ the report: find and parse both sides, join, pick the probability, threshold it,
 every binary metric with its 5-subsample standard deviation, both curves and the
 best-constant baselines. scikit-learn gets the merged arrays in memory for free and computes
 confusion_matrix, precision, recall, accuracy, the three F-scores, roc_auc_score, roc_curve and
-precision_recall_curve. Rounds alternate the order; the ratio is the median of the per-round
-ratios. Results go to bench/results/model_quality.json with ``uptime``'s load average.
+precision_recall_curve; a second peer has scikit-learn produce what statistics.json holds
+(every scalar on the whole set and on the same 5 seeded 80% subsamples, the best-constant
+baselines, both curves). Rounds alternate the order; ratios are medians of per-round ratios. Results go to bench/results/model_quality.json with ``uptime``'s load average.
 """
 
 from __future__ import annotations
@@ -107,6 +108,37 @@ def scikit_learn(actual: np.ndarray, score: np.ndarray):
     return time.perf_counter() - started, out
 
 
+def scikit_learn_same_statistics(actual: np.ndarray, score: np.ndarray) -> float:
+    """scikit-learn producing what statistics.json holds: every scalar on the whole set and on
+    the same 5 seeded 80% subsamples, the best-constant baselines, both curves."""
+    from sklearn import metrics as sk
+    started = time.perf_counter()
+
+    def scalars(y, s):
+        p = (s >= 0.5).astype(int)
+        tn, fp, fn, tp = sk.confusion_matrix(y, p, labels=[0, 1]).ravel()
+        constant = np.ones_like(y)
+        out = {"recall": sk.recall_score(y, p), "precision": sk.precision_score(y, p),
+               "accuracy": sk.accuracy_score(y, p), "tnr": tn / (tn + fp),
+               "fpr": fp / (fp + tn), "fnr": fn / (fn + tp), "auc": sk.roc_auc_score(y, s)}
+        for beta in (0.5, 1, 2):
+            out[f"f{beta}"] = sk.fbeta_score(y, p, beta=beta)
+            out[f"f{beta}_constant"] = sk.fbeta_score(y, constant, beta=beta)
+        out["precision_constant"] = sk.precision_score(y, constant)
+        out["accuracy_constant"] = sk.accuracy_score(y, constant)
+        return out
+
+    scalars(actual, score)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        rows = np.zeros(len(actual), dtype=bool)
+        rows[rng.permutation(len(actual))[:int(len(actual) * 0.8)]] = True
+        scalars(actual[rows], score[rows])
+    sk.roc_curve(actual, score)
+    sk.precision_recall_curve(actual, score)
+    return time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -114,12 +146,17 @@ def main() -> int:
     args = parser.parse_args()
     root = generate(args.records)
     load_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    ours_s, sk_s, ratios = [], [], []
+    ours_s, sk_s, ratios, same_s, same_ratios = [], [], [], [], []
     arrays, counts, block = None, None, None
     for round_ in range(args.rounds):
         pair = {}
-        for case in (("ours", "sklearn") if round_ % 2 == 0 else ("sklearn", "ours")):
-            if case == "ours":
+        cases = ("ours", "sklearn", "same") if round_ % 2 == 0 else ("same", "sklearn", "ours")
+        for case in cases:
+            if case == "same":
+                if arrays is None:
+                    _, block, counts, arrays = ours(root)
+                pair["same"] = scikit_learn_same_statistics(*arrays)
+            elif case == "ours":
                 pair["ours"], block, counts, arrays = ours(root)
             else:
                 if arrays is None:
@@ -128,8 +165,11 @@ def main() -> int:
         ours_s.append(pair["ours"])
         sk_s.append(pair["sklearn"])
         ratios.append(pair["ours"] / pair["sklearn"])
-        print(f"round {round_ + 1}: ours {pair['ours']:.2f} s, scikit-learn "
-              f"{pair['sklearn']:.2f} s, ratio {ratios[-1]:.2f}", flush=True)
+        same_s.append(pair["same"])
+        same_ratios.append(pair["ours"] / pair["same"])
+        print(f"round {round_ + 1}: ours {pair['ours']:.2f} s, scikit-learn metric functions "
+              f"{pair['sklearn']:.2f} s (ratio {ratios[-1]:.2f}), scikit-learn same statistics "
+              f"{pair['same']:.2f} s (ratio {same_ratios[-1]:.2f})", flush=True)
     load_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     for name in ("precision", "recall", "accuracy", "f0_5", "f1", "f2", "auc"):
         assert abs(block[name][0] - reference[name]) < 1e-9, name  # same numbers, or no figure
@@ -137,14 +177,19 @@ def main() -> int:
               "ours_s": ours_s, "sklearn_s": sk_s, "ratio_median": statistics.median(ratios),
               "ours_median_s": statistics.median(ours_s),
               "sklearn_median_s": statistics.median(sk_s),
+              "sklearn_same_statistics_s": same_s,
+              "sklearn_same_statistics_median_s": statistics.median(same_s),
+              "ratio_same_statistics_median": statistics.median(same_ratios),
               "uptime_before": load_before, "uptime_after": load_after,
               "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "model_quality.json").write_text(json.dumps(result, indent=2))
     print(f"merged {counts.matched} of {counts.captured} captured records "
           f"({counts.unmatched_ground_truth} labels unmatched); median ours "
-          f"{result['ours_median_s']:.2f} s, scikit-learn {result['sklearn_median_s']:.2f} s, "
-          f"ratio {result['ratio_median']:.2f}x")
+          f"{result['ours_median_s']:.2f} s, scikit-learn {result['sklearn_median_s']:.2f} s "
+          f"(ratio {result['ratio_median']:.2f}x), scikit-learn same statistics "
+          f"{result['sklearn_same_statistics_median_s']:.2f} s "
+          f"(ratio {result['ratio_same_statistics_median']:.2f}x)")
     print(f"load: {load_before} / {load_after}")
     return 0
 
