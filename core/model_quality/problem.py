@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.errors import InputError, ValidationError
 from core.model_quality import metrics
@@ -68,6 +69,8 @@ def metrics_block(settings: QualitySettings, labels: pa.Array, inferences: pa.Ar
         predicted = as_numbers(inferences, what="prediction", locate=output_locate)
         return metrics.regression_metrics(actual, predicted)
     if settings.problem_type == MULTICLASS:
+        _no_empty(labels, "label", label_locate)
+        _no_empty(inferences, "prediction", output_locate)
         return metrics.multiclass_metrics(_classes(labels), _classes(inferences))
     actual = _zero_one(as_numbers(labels, what="label", locate=label_locate), "label",
                        label_locate)
@@ -84,6 +87,13 @@ def metrics_block(settings: QualitySettings, labels: pa.Array, inferences: pa.Ar
                               "prediction", output_locate)
         score = predicted.astype(float)
     return metrics.binary_metrics(actual, predicted.astype(np.int8), score)
+
+
+def _no_empty(values: pa.Array, what: str, locate: Locate) -> None:
+    empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(values), ""), True)
+    if pc.any(empty).as_py():
+        path, line = locate(int(np.flatnonzero(empty.to_numpy(zero_copy_only=False))[0]))
+        raise InputError(f"the {what} is empty", path=path, line=line)
 
 
 def _zero_one(values: np.ndarray, what: str, locate: Locate) -> np.ndarray:
