@@ -31,6 +31,9 @@ COMMANDS: dict[str, str] = {
     "alerts": "cli.alerts_cmd",
     "aws": "cli.aws_cmd",
     "report": "cli.report_cmd",
+    "ground-truth": "cli.ground_truth_cmd",
+    "quality-baseline": "cli.quality_cmd",
+    "quality-monitor": "cli.quality_cmd",
 }
 
 
