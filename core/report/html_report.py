@@ -26,6 +26,7 @@ from core.report.results import (
     distribution,
     feature_map,
     load_results,
+    model_quality_rows,
     summary_stats,
 )
 from core.report.svg_plots import distribution_svg
@@ -132,6 +133,7 @@ def render_html(result: ResultSet, meta: ReportMetadata) -> str:
         f"<title>{html.escape(meta.title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(meta.title)}</h1>",
         _metadata_table(fields),
+        *_model_quality_section(result),
         "<h2>Violations</h2>",
         _violations_table(violation_rows),
         "<h2>Distributions, current against baseline (largest drift first)</h2>",
@@ -140,6 +142,22 @@ def render_html(result: ResultSet, meta: ReportMetadata) -> str:
         "</div></body></html>",
     ]
     return "\n".join(parts)
+
+
+def _model_quality_section(result: ResultSet) -> list[str]:
+    rows = model_quality_rows(result)
+    if not rows:
+        return []
+    body = []
+    for name, value, std, said in rows:
+        tr, cell = (' class="violating"', "num violation") if said else ("", "num")
+        body.append(f"<tr{tr}><td>{html.escape(name)}</td>"
+                    f'<td class="{cell}">{_number(value)}</td>'
+                    f'<td class="num">{_number(std)}</td>'
+                    f'<td class="desc">{html.escape(said)}</td></tr>')
+    return ["<h2>Model quality</h2>",
+            '<table class="model-quality"><tr><th>metric</th><th>value</th>'
+            f"<th>standard deviation</th><th>violation</th></tr>{''.join(body)}</table>"]
 
 
 def _metadata_table(fields: dict[str, str]) -> str:

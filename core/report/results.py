@@ -17,6 +17,8 @@ from core.errors import FormatError, InputError
 from core.formats.display_json import read_for_display
 
 NAN = float("nan")
+MODEL_QUALITY_KEYS = ("binary_classification_metrics", "multiclass_classification_metrics",
+                      "regression_metrics")
 TOP_CATEGORIES = 10
 
 # report column -> the constraint_check_type that colours it (spec section 10)
@@ -82,6 +84,7 @@ class ResultSet:
     violations: list[dict] = field(default_factory=list)
     drift: dict[str, dict] = field(default_factory=dict)
     has_violations_file: bool = False
+    model_quality: dict | None = None  # a model-quality statistics.json (``*_metrics`` block)
 
 
 def feature_map(doc: dict | None) -> dict[str, dict]:
@@ -111,6 +114,8 @@ def build_violation_rows(baseline: dict | None, latest: dict | None,
     base, cur = feature_map(baseline), feature_map(latest)
     by_feature: dict[str, list[tuple[str, str]]] = {}
     for v in violations:
+        if "metric_name" in v and "feature_name" not in v:
+            continue  # a model-quality violation: shown with its metric, not as a feature
         name = str(v.get("feature_name", ""))
         by_feature.setdefault(name, []).append((str(v.get("constraint_check_type", "")),
                                                 str(v.get("description", ""))))
@@ -267,7 +272,9 @@ def _classify(result: ResultSet, path: Path) -> bool:
     if not isinstance(doc, dict):
         return False
     name = path.name.lower()
-    if isinstance(doc.get("violations"), list):
+    if any(key in doc for key in MODEL_QUALITY_KEYS):
+        result.model_quality = doc
+    elif isinstance(doc.get("violations"), list):
         result.violations = [v for v in doc["violations"] if isinstance(v, dict)]
         result.has_violations_file = True
     elif "monitoring_config" in doc or name.endswith("constraints.json") and "statistics" not in name:
@@ -282,6 +289,24 @@ def _classify(result: ResultSet, path: Path) -> bool:
     else:
         return False
     return True
+
+
+def model_quality_rows(result: ResultSet) -> list[tuple[str, float, float, str]]:
+    """(metric, value, standard deviation, violation description or "") of a model-quality
+    result; curves and the confusion matrix are not single numbers and are left out."""
+    doc = result.model_quality or {}
+    block = next((doc[k] for k in MODEL_QUALITY_KEYS if isinstance(doc.get(k), dict)), {})
+    said = {}
+    for v in result.violations:
+        name = str(v.get("metric_name", ""))
+        said[name] = str(v.get("description", ""))
+        said[re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()] = said[name]  # camelCase too
+    rows = []
+    for name, entry in sorted(block.items()):
+        if isinstance(entry, dict) and "value" in entry:
+            rows.append((name, _num(entry.get("value")), _num(entry.get("standard_deviation")),
+                         said.get(name, "")))
+    return rows
 
 
 def _drift_map(doc: dict) -> dict[str, dict]:

@@ -175,3 +175,25 @@ def test_report_size_with_500_features_stays_small(tmp_path):
     text = render_html(result, ReportMetadata())
     assert text.count("<svg") == 500
     assert len(text.encode()) < 5_000_000, len(text.encode())
+
+
+def test_model_quality_metrics_are_reported_with_their_violations(samples, tmp_path):
+    """The real binary model-quality statistics and violations: every metric with its value,
+    and the metrics the violations name marked with SageMaker's own sentence."""
+    folder = tmp_path / "mq"
+    folder.mkdir()
+    quality = samples / "model-quality"
+    shutil.copy(quality / "mq-binary-statistics.sdk-fixture.json", folder / "statistics.json")
+    shutil.copy(quality / "mq-binary-constraint_violations.2021-08-11.json",
+                folder / "constraint_violations.json")
+    out = tmp_path / "mq.html"
+    done = _main("report", "--results", str(folder), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    section = text[text.index("<h2>Model quality</h2>"):text.index("<h2>Violations</h2>")]
+    for metric in ("accuracy", "auc", "f1", "precision", "recall", "true_positive_rate"):
+        assert f"<td>{metric}</td>" in section, metric
+    assert "Metric auc with 0.5138258810079481" in section
+    assert "Metric truePositiveRate with" in section  # camelCase in SageMaker's violations
+    assert section.count('class="violating"') == 10
+    assert 'data-feature=""' not in text  # metric violations are not features
