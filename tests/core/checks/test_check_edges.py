@@ -4,13 +4,12 @@ or by a plain restatement of the rule."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.checks.drift_report import ExtraChecks
+from core.profiling.deequ_types import TypeCounts
 from core.checks.evaluate import (
     BASELINE_DRIFT,
     CATEGORICAL_VALUES,
@@ -24,8 +23,7 @@ from core.checks.evaluate import (
 
 
 def _counts(integral=0, fractional=0, boolean=0, string=0):
-    return SimpleNamespace(integral=integral, fractional=fractional, boolean=boolean,
-                           string=string)
+    return TypeCounts(integral=integral, fractional=fractional, boolean=boolean, string=string)
 
 
 def _numeric(name, values=(1.0, 2.0, 3.0), *, present=None, missing=0, kind="Integral",
@@ -76,12 +74,17 @@ def test_column_count_checks_compare_current_columns_with_constraint_features(n_
     result = _run([], constraints, current)
     counts = (f"Number of columns in current dataset: {n_cur}, "
               f"Number of columns in baseline constraints: {n_base}")
+    # The names differ on both sides, so every baseline column is missing, every current one
+    # extra; the violation names the first and lists them (docs/check-wording.md).
+    missing, extra = [f"b{i}" for i in range(n_base)], [f"c{i}" for i in range(n_cur)]
     if n_cur < n_base:
-        expected = [{"feature_name": "", "constraint_check_type": MISSING_COLUMN,
-                     "description": f"There are missing columns in current dataset. {counts}"}]
+        expected = [{"feature_name": missing[0], "constraint_check_type": MISSING_COLUMN,
+                     "description": "There are missing columns in current dataset: "
+                                    f"{', '.join(missing)}. {counts}"}]
     elif n_cur > n_base:
-        expected = [{"feature_name": "", "constraint_check_type": EXTRA_COLUMN,
-                     "description": f"There are extra columns in current dataset. {counts}"}]
+        expected = [{"feature_name": extra[0], "constraint_check_type": EXTRA_COLUMN,
+                     "description": "There are extra columns in current dataset: "
+                                    f"{', '.join(extra)}. {counts}"}]
     else:
         expected = []
     assert result.violations == expected
@@ -114,7 +117,7 @@ def test_a_constraint_feature_absent_from_the_window_is_skipped_without_an_entry
     cons = [_constraint("gone", completeness=1.0), _constraint("here")]
     result = _run([_numeric("gone"), _numeric("here")], cons, [_numeric("here")],
                   {"gone": _counts(string=3)})
-    assert _types(result) == [("", MISSING_COLUMN)]
+    assert _types(result) == [("gone", MISSING_COLUMN)]
     assert list(result.drift) == ["here"]
 
 
@@ -143,13 +146,23 @@ def test_data_type_check_fires_exactly_when_the_matching_share_is_below_the_thre
     result = _run([_numeric("f")], [_constraint("f", kind)], [_numeric("f", kind=kind)],
                   {"f": counts}, config=config)
     non_null = integral + fractional + boolean + string  # booleans count in the denominator
-    matching = {"Integral": integral, "Fractional": fractional, "String": string}[kind]
+    # What a column of the kind can hold: Integral only integers, Fractional integers and
+    # fractions, String every class (no baseline buckets narrow it here). Deequ's ratio is 0.0
+    # when nothing is present (Constraint.scala ratioTypes).
+    matching = {"Integral": integral, "Fractional": integral + fractional,
+                "String": non_null}[kind]
     limit = 1.0 if threshold is None else threshold
-    fires = non_null > 0 and matching / non_null < limit
+    fires = (matching / non_null if non_null else 0.0) < limit
     assert [t for _, t in _types(result)] == ([DATA_TYPE] if fires else [])
 
 
-@pytest.mark.parametrize("kind", ["Unknown", "Boolean", None])
+def test_an_unknown_baseline_fires_once_the_window_has_values():
+    result = _run([_numeric("f")], [_constraint("f", "Unknown")], [_numeric("f")],
+                  {"f": _counts(string=9)})
+    assert DATA_TYPE in [t for _, t in _types(result)]
+
+
+@pytest.mark.parametrize("kind", ["Boolean", None])
 def test_no_data_type_check_without_a_checkable_baseline_type(kind):
     cons = [{"name": "f"} if kind is None else _constraint("f", kind)]
     result = _run([_numeric("f")], cons, [_numeric("f")], {"f": _counts(string=9)})
@@ -163,7 +176,7 @@ def test_no_data_type_check_without_type_counts_for_the_column():
 
 def test_a_threshold_below_one_reads_in_the_description():
     result = _run([_numeric("f")], [_constraint("f", "Fractional")], [_numeric("f")],
-                  {"f": _counts(integral=1, fractional=1)},
+                  {"f": _counts(fractional=1, string=1)},
                   config={"datatype_check_threshold": 0.75})
     assert result.violations[0]["description"] == (
         "Data type match requirement is not met. Expected data type: Fractional, Expected "
@@ -195,8 +208,7 @@ def test_completeness_description_and_no_check_without_a_completeness_constraint
     result = _run([now], [_constraint("f", completeness=0.9)], [now])
     assert result.violations == [{
         "feature_name": "f", "constraint_check_type": COMPLETENESS,
-        "description": "Data completeness requirement is not met. Expected completeness: 90.0%. "
-                       "Observed: Only 75.0% of data is complete."}]
+        "description": "Value: 0.75 does not meet the constraint requirement! "}]
     assert _run([now], [_constraint("f")], [now]).violations == []
 
 
@@ -232,8 +244,7 @@ def test_domain_values_compare_as_text_and_the_description_reads_the_share():
     result = _run([now], [cons], [now], config={"domain_content_threshold": 0.8})
     assert result.violations == [{
         "feature_name": "f", "constraint_check_type": CATEGORICAL_VALUES,
-        "description": "Categorical value requirement is not met. Expected match: 80.0%. "
-                       "Observed: Only 75.0% of data is within the baseline domain."}]
+        "description": "Value: 0.75 does not meet the constraint requirement! "}]
 
 
 def test_no_domain_check_without_domains_or_string_statistics():
@@ -265,10 +276,10 @@ def test_drift_violations_follow_every_feature_check_in_feature_order():
     cur_a["numerical_statistics"]["common"]["num_missing"] = 5
     cur_b["numerical_statistics"]["common"]["num_missing"] = 5
     result = _run([base_a, base_b], cons, [cur_a, cur_b, _numeric("c")],
-                  {"a": _counts(string=1), "b": _counts(string=1)},
+                  {"a": TypeCounts(string=1, missing=5), "b": TypeCounts(string=1, missing=5)},
                   extra=ExtraChecks(psi_threshold=0.01))
     assert _types(result) == [
-        ("", EXTRA_COLUMN),
+        ("c", EXTRA_COLUMN),
         ("a", DATA_TYPE), ("a", COMPLETENESS), ("b", DATA_TYPE), ("b", COMPLETENESS),
         ("a", BASELINE_DRIFT), ("a", "psi_drift_check"),
         ("b", BASELINE_DRIFT), ("b", "psi_drift_check"),
@@ -293,8 +304,9 @@ def test_robust_chi_squared_reads_as_a_p_value_below_the_threshold():
     robust = _run([base], [_constraint("c", "String")], [cur], config=config)
     assert len(robust.violations) == 1
     text = robust.violations[0]["description"]
-    assert text.startswith("Baseline drift p-value: ") and text.endswith(
-        " is below threshold: 0.05")
+    # the p-value, then restated as 1 - p over 1 - threshold (docs/check-wording.md)
+    assert text.startswith("ChiSquared p-value: ") and " is below threshold: 0.05. " in text
+    assert text.endswith(" exceeds threshold: 0.95")
     config["distribution_constraints"]["comparison_method"] = "Simple"
     simple = _run([base], [_constraint("c", "String")], [cur], config=config)
     # the Simple path reports the statistic: (90-50)^2/50 + (10-50)^2/50 = 64
@@ -306,7 +318,8 @@ def test_a_drifted_report_without_a_robust_flag_reads_as_a_p_value():
     # drift reports read back from older files carry no "robust" key: Robust is the default
     report = {"drifted": True, "method": "ChiSquared", "distance": 0.01, "threshold": 0.05}
     assert _drift_violations("c", report)[0]["description"] == (
-        "Baseline drift p-value: 0.01 is below threshold: 0.05")
+        "ChiSquared p-value: 0.01 is below threshold: 0.05. Baseline drift distance: 0.99 "
+        "exceeds threshold: 0.95")
 
 
 def test_absent_counts_in_a_partial_statistics_block_read_as_zero():
@@ -317,15 +330,16 @@ def test_absent_counts_in_a_partial_statistics_block_read_as_zero():
     cons = _constraint("f", "String", completeness=0.5, string_constraints={"domains": ["b"]})
     result = _run([now], [cons], [now])
     assert _types(result) == [("f", COMPLETENESS)]
-    assert "Observed: Only 0.0% of data is complete." in result.violations[0]["description"]
+    assert result.violations[0]["description"] == (
+        "Value: 0.0 does not meet the constraint requirement! ")
 
 
 def test_documents_without_features_check_nothing_but_the_column_count():
     assert evaluate_constraints({}, {}, {}, {}).violations == []
     result = evaluate_constraints({}, {}, {"features": [_numeric("x")]}, {})
-    assert _types(result) == [("", EXTRA_COLUMN)]
+    assert _types(result) == [("x", EXTRA_COLUMN)]
     result = evaluate_constraints({}, {"features": [_constraint("x")]}, {}, {})
-    assert _types(result) == [("", MISSING_COLUMN)] and result.drift == {}
+    assert _types(result) == [("x", MISSING_COLUMN)] and result.drift == {}
 
 
 def test_our_drift_checks_carry_their_description_into_the_violation():
