@@ -229,19 +229,27 @@ TORN = ("the last line is cut short (the file was not completely written; its wr
         "stopped or is still writing)")
 
 
-def _read_lines(path: Path, data: bytes) -> _FileRead:
-    records, numbers, bad = [], [], []
+def _parsed_lines(path: Path, data: bytes) -> Iterator[tuple[int, dict | BadRecord]]:
+    """Each non-blank line's number with its record, or with why it cannot be read (a line
+    that cannot be parsed at the end of a file without its final newline is torn)."""
     lines = data.split(b"\n")
     torn_possible = not data.endswith(b"\n")
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            record = _line_record(raw)
+            yield number, _line_record(raw)
         except _BadLine as error:
             torn = error.unparsable and torn_possible and number == len(lines)
-            bad.append(BadRecord(str(path), number, TORN if torn else error.reason,
-                                 None if torn else error.field, torn))
+            yield number, BadRecord(str(path), number, TORN if torn else error.reason,
+                                    None if torn else error.field, torn)
+
+
+def _read_lines(path: Path, data: bytes) -> _FileRead:
+    records, numbers, bad = [], [], []
+    for number, record in _parsed_lines(path, data):
+        if isinstance(record, BadRecord):
+            bad.append(record)
             continue
         records.append(_projected(record))
         numbers.append(number)
@@ -440,18 +448,9 @@ def _bools(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def _python_records(path: Path) -> Iterator[tuple[dict, int]]:
     """Records of one file with their line numbers; raises InputError at the first bad line."""
-    data = path.read_bytes()
-    lines = data.split(b"\n")
-    torn_possible = bool(data) and not data.endswith(b"\n")
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = _line_record(raw)
-        except _BadLine as error:
-            torn = error.unparsable and torn_possible and number == len(lines)
-            raise InputError(TORN if torn else error.reason, path=str(path), line=number,
-                             field=None if torn else error.field) from error
+    for number, record in _parsed_lines(path, path.read_bytes()):
+        if isinstance(record, BadRecord):
+            raise InputError(record.reason, path=str(path), line=number, field=record.field)
         yield record, number
 
 
