@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
-
-# SageMaker's rule for endpoint, variant and schedule names; these also become folder names
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+from collections.abc import Callable
 
 
 def _number(text: str, expected: str) -> float:
@@ -33,60 +30,34 @@ def _whole(text: str, expected: str) -> int:
         raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
 
 
-def positive_seconds(text: str) -> float:
-    """A finite number of seconds above 0."""
-    value = _number(text, "a number of seconds above 0")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
-    return value
+def _bounded(parse: Callable[[str, str], float], expected: str, ok: Callable[[float], bool],
+             doc: str) -> Callable[[str], float]:
+    """An argument type: ``parse`` the text, then refuse a value outside ``ok``, both times
+    saying what was ``expected``."""
+    def check(text: str):
+        value = parse(text, expected)
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    check.__doc__ = doc
+    return check
 
 
-def non_negative_number(text: str) -> float:
-    """A finite number of at least 0 (e.g. a PSI threshold, which has no upper bound)."""
-    value = _number(text, "a number of at least 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {text!r}")
-    return value
-
-
-def fraction(text: str) -> float:
-    """A finite number from 0 to 1 (a share or a distance bounded by 1)."""
-    value = _number(text, "a number from 0 to 1")
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
-    return value
-
-
-def percentage(text: str) -> float:
-    """A finite number from 0 to 100."""
-    value = _number(text, "a percentage from 0 to 100")
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """A whole number of at least 1."""
-    value = _whole(text, "a whole number of at least 1")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    """A whole number of at least 0."""
-    value = _whole(text, "a whole number of at least 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
-    return value
-
-
-def port(text: str) -> int:
-    """A TCP port, 0 (any free one) to 65535."""
-    value = _whole(text, "a port number from 0 to 65535")
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {text!r}")
-    return value
+positive_seconds = _bounded(_number, "a number of seconds above 0", lambda v: v > 0,
+                            "A finite number of seconds above 0.")
+non_negative_number = _bounded(_number, "a number of at least 0", lambda v: v >= 0,
+                               "A finite number of at least 0 (e.g. a PSI threshold, which "
+                               "has no upper bound).")
+fraction = _bounded(_number, "a number from 0 to 1", lambda v: 0 <= v <= 1,
+                    "A finite number from 0 to 1 (a share or a distance bounded by 1).")
+percentage = _bounded(_number, "a percentage from 0 to 100", lambda v: 0 <= v <= 100,
+                      "A finite number from 0 to 100.")
+positive_int = _bounded(_whole, "a whole number of at least 1", lambda v: v >= 1,
+                        "A whole number of at least 1.")
+non_negative_int = _bounded(_whole, "a whole number of at least 0", lambda v: v >= 0,
+                            "A whole number of at least 0.")
+port = _bounded(_whole, "a port number from 0 to 65535", lambda v: 0 <= v <= 65535,
+                "A TCP port, 0 (any free one) to 65535.")
 
 
 class ArgumentParser(argparse.ArgumentParser):
