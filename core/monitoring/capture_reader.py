@@ -7,7 +7,6 @@ which keeps its good records and names each bad line (file, line, field, reason)
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pyarrow.json as pajson
 
 from core.errors import InputError
 from core.monitoring.capture_errors import BadRecord
+from core.monitoring.capture_lines import parsed_lines
 from core.progress import CancelToken, Progress, ProgressFn, no_progress
 
 log = logging.getLogger(__name__)
@@ -219,35 +219,9 @@ def _parse_blocks(data: bytes, options: pajson.ParseOptions, block: int) -> pa.T
             block *= 8
 
 
-class _BadLine(Exception):
-    def __init__(self, reason: str, field: str | None = None, unparsable: bool = False) -> None:
-        super().__init__(reason)
-        self.reason, self.field, self.unparsable = reason, field, unparsable
-
-
-TORN = ("the last line is cut short (the file was not completely written; its writer "
-        "stopped or is still writing)")
-
-
-def _parsed_lines(path: Path, data: bytes) -> Iterator[tuple[int, dict | BadRecord]]:
-    """Each non-blank line's number with its record, or with why it cannot be read (a line
-    that cannot be parsed at the end of a file without its final newline is torn)."""
-    lines = data.split(b"\n")
-    torn_possible = not data.endswith(b"\n")
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            yield number, _line_record(raw)
-        except _BadLine as error:
-            torn = error.unparsable and torn_possible and number == len(lines)
-            yield number, BadRecord(str(path), number, TORN if torn else error.reason,
-                                    None if torn else error.field, torn)
-
-
 def _read_lines(path: Path, data: bytes) -> _FileRead:
     records, numbers, bad = [], [], []
-    for number, record in _parsed_lines(path, data):
+    for number, record in parsed_lines(path, data):
         if isinstance(record, BadRecord):
             bad.append(record)
             continue
@@ -255,65 +229,6 @@ def _read_lines(path: Path, data: bytes) -> _FileRead:
         numbers.append(number)
     table = pa.Table.from_pylist(records, schema=_SCHEMA)
     return _FileRead(table, FileLines(path, numbers), bad)
-
-
-def _line_record(raw: bytes) -> dict:
-    """One line as a capture record whose fields have the types the table needs."""
-    try:
-        record = json.loads(raw)
-    except UnicodeDecodeError as error:
-        raise _BadLine(f"the line is not UTF-8 text ({error.reason} at byte {error.start})",
-                       unparsable=True) from error
-    except json.JSONDecodeError as error:
-        raise _BadLine(f"not a JSON capture record ({error.msg} at column {error.colno})",
-                       unparsable=True) from error
-    except (ValueError, RecursionError) as error:  # a 5000-digit number, 100k nested arrays
-        raise _BadLine(f"not a readable JSON capture record ({_short(error)})",
-                       unparsable=True) from error
-    problem = _shape_problem(record)
-    if problem:
-        raise _BadLine(*problem)
-    return record
-
-
-def _shape_problem(record) -> tuple[str, str] | None:
-    capture = record.get("captureData") if isinstance(record, dict) else None
-    if not isinstance(record, dict) or not isinstance(capture, (dict, type(None))):
-        return "not a capture record (expected an object with captureData)", "captureData"
-    for name in ("endpointInput", "endpointOutput"):
-        payload = (capture or {}).get(name)
-        if payload is None:
-            continue
-        if not isinstance(payload, dict):
-            return f"expected an object, not {_json_kind(payload)}", f"captureData.{name}"
-        for key in ("data", "encoding", "observedContentType"):
-            value = payload.get(key)
-            if value is not None and not isinstance(value, str):
-                return (f"expected a string, not {_json_kind(value)}",
-                        f"captureData.{name}.{key}")
-            if value and not _encodable(value):
-                return _SURROGATE, f"captureData.{name}.{key}"
-    meta = record.get("eventMetadata")
-    if meta is not None and not isinstance(meta, dict):
-        return f"expected an object, not {_json_kind(meta)}", "eventMetadata"
-    for key in ("inferenceTime", "invocationSource"):
-        value = (meta or {}).get(key)
-        if value is not None and not isinstance(value, str):
-            return f"expected a string, not {_json_kind(value)}", f"eventMetadata.{key}"
-        if value and not _encodable(value):
-            return _SURROGATE, f"eventMetadata.{key}"
-    return None
-
-
-_SURROGATE = "the text holds a \\u escape of a lone surrogate, which is not a character"
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _projected(record: dict) -> dict:
@@ -329,23 +244,6 @@ def _projected(record: dict) -> dict:
                             "endpointOutput": payload("endpointOutput")},
             "eventMetadata": {"inferenceTime": meta.get("inferenceTime"),
                               "invocationSource": meta.get("invocationSource")}}
-
-
-def _json_kind(value) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a string" if isinstance(value, str) else "null"
-
-
-def _short(error: BaseException) -> str:
-    text = str(error) or type(error).__name__
-    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _window_chunk(group: list[Path], reads: list[_FileRead], start, end,
@@ -448,7 +346,7 @@ def _bools(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def _python_records(path: Path) -> Iterator[tuple[dict, int]]:
     """Records of one file with their line numbers; raises InputError at the first bad line."""
-    for number, record in _parsed_lines(path, path.read_bytes()):
+    for number, record in parsed_lines(path, path.read_bytes()):
         if isinstance(record, BadRecord):
             raise InputError(record.reason, path=str(path), line=number, field=record.field)
         yield record, number
